@@ -1,0 +1,72 @@
+// Engine, broker and presence manager parts of the config tree (see config.hpp).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/config_proxy.hpp"
+
+namespace herald {
+
+/// Channel state events bookkeeping (Herald and Centrifugo PRO), contract line 10.
+struct ChannelStateConfig {
+  /// Wait after the last subscriber leaves before `vacated`; a resubscribe cancels it.
+  std::chrono::milliseconds vacated_event_delay = std::chrono::seconds(5);
+  /// Partitions serializing events (1..65536); must not change on live state.
+  int num_partitions = 128;
+};
+
+/// A Redis deployment: one address, several (client-side sharding) or a cluster.
+struct RedisConfig {
+  /// "redis://[user:pass@]host:port[/db]", "rediss://…", "unix://…" or "host:port".
+  /// JSON accepts one string or an array; several = client-side sharding.
+  std::vector<std::string> address{"redis://127.0.0.1:6379"};
+  std::string prefix = "centrifugo";  ///< prepended to every key and PUB/SUB channel
+  /// Per connection attempt.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(1);
+  /// Per command round trip; 0 = none.
+  std::chrono::milliseconds io_timeout = std::chrono::seconds(4);
+  int db = 0;                  ///< SELECT index (not with cluster)
+  std::string user;            ///< ACL user (Redis 6+)
+  std::string password;        ///< AUTH password
+  std::string client_name;     ///< CLIENT SETNAME, shows in CLIENT LIST
+  bool force_resp2 = false;    ///< hiredis 0.14 speaks RESP2 only anyway
+  /// Redis Cluster seed nodes; when set, `address` is ignored.
+  std::vector<std::string> cluster_address;
+  std::vector<std::string> sentinel_address;  ///< parsed; Sentinel not supported yet
+  std::string sentinel_master_name;           ///< parsed; Sentinel not supported yet
+  std::string sentinel_user;                  ///< parsed; Sentinel not supported yet
+  std::string sentinel_password;              ///< parsed; Sentinel not supported yet
+  std::string sentinel_client_name;           ///< parsed; Sentinel not supported yet
+  TlsConfig tls;                              ///< parsed; hiredis 0.14 has no TLS
+  /// Presence entry lifetime without refresh (client.presence_update_interval refreshes).
+  std::chrono::milliseconds presence_ttl = std::chrono::seconds(60);
+  bool presence_hash_field_ttl = false;  ///< Redis 7.4 HEXPIRE per field instead of a zset
+  bool presence_user_mapping = false;    ///< keep a user→count hash for fast presence_stats
+  bool history_use_lists = false;        ///< history in lists instead of streams
+  ChannelStateConfig channel_state;      ///< channel state events
+};
+
+/// The `engine` section: where pub/sub, history and presence live by default.
+struct EngineConfig {
+  std::string type = "memory";  ///< "memory" (single node) or "redis"
+  RedisConfig redis;            ///< used when type is "redis"
+};
+
+/// The `broker` section: a separate pub/sub + history backend.
+struct BrokerConfig {
+  bool enabled = false;  ///< off = the engine is the broker
+  std::string type;      ///< "memory" or "redis" (Centrifugo's "nats" is not supported)
+  RedisConfig redis;     ///< used when type is "redis"
+};
+
+/// The `presence_manager` section: a separate presence backend (e.g. a dedicated,
+/// non-evicting Redis for channel state keys).
+struct PresenceManagerConfig {
+  bool enabled = false;  ///< off = the engine keeps presence
+  std::string type;      ///< "memory" or "redis"
+  RedisConfig redis;     ///< used when type is "redis"
+};
+
+}  // namespace herald

@@ -1,0 +1,218 @@
+#include "transport/http/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+
+namespace herald {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session;
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& ioc, HttpServerOptions opts, HttpHandler h)
+      : ioc(ioc), acceptor(asio::make_strand(ioc)), options(std::move(opts)), handler(std::move(h)) {}
+
+  void accept();
+
+  asio::io_context& ioc;
+  tcp::acceptor acceptor;
+  HttpServerOptions options;
+  HttpHandler handler;
+  std::atomic<uint64_t> in_flight{0};
+  std::atomic<bool> stopped{false};
+  std::mutex sessions_mu;
+  std::unordered_set<Session*> sessions;  // live sessions, closed on stop()
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  ~Session() {
+    std::lock_guard lock(server_->sessions_mu);
+    server_->sessions.erase(this);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(server_->sessions_mu);
+      server_->sessions.insert(this);
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  /// Called from stop(): close if idle; a busy session closes after its response.
+  void shutdown() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->busy_) self->close();
+    });
+  }
+
+ private:
+  void read() {
+    if (closing_) return close();
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(server_->options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse r{413, "text/plain", "request body too large\n", {}};
+      keep_alive_ = false;
+      busy_ = true;
+      return write(std::move(r));
+    }
+    if (ec) return close();  // EOF, timeout, malformed request: nothing to answer
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    HttpRequest out;
+    out.method = std::string(req.method_string());
+    std::string_view target = req.target();
+    size_t q = target.find('?');
+    out.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+    out.headers.reserve(8);
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    out.body = std::move(req.body());
+    beast::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    if (!ep_ec) out.remote_address = ep.address().to_string();
+
+    busy_ = true;
+    stream_.expires_never();  // the handler may take its time; the response re-arms
+    ++server_->in_flight;
+    auto self = shared_from_this();
+    auto responder = [self](HttpResponse r) {
+      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+        --self->server_->in_flight;
+        self->write(std::move(r));
+      });
+    };
+    try {
+      server_->handler(std::move(out), std::move(responder));
+    } catch (const std::exception&) {
+      responder(HttpResponse{500, "text/plain", "internal server error\n", {}});
+    }
+  }
+
+  void write(HttpResponse r) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "herald");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_ && !closing_);
+    res->prepare_payload();
+    stream_.expires_after(server_->options.idle_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->busy_ = false;
+                        if (ec || !res->keep_alive()) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpServer::Impl> server_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(ioc),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          if (self->stopped) return;
+                          if (!ec) {
+                            socket.set_option(tcp::no_delay(true), ec);
+                            std::make_shared<Session>(std::move(socket), self)->start();
+                          }
+                          self->accept();
+                        });
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::error_code HttpServer::listen() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(
+      impl_->options.address.empty() ? "0.0.0.0" : impl_->options.address, ec);
+  if (ec) return ec;
+  tcp::endpoint ep(addr, impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (ec) return ec;
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  impl_->acceptor.bind(ep, ec);
+  if (ec) return ec;
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  impl_->accept();
+  return {};
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    for (Session* s : impl_->sessions) {
+      // A session being destroyed has no owner left; skip it.
+      if (auto sp = s->weak_from_this().lock()) live.push_back(std::move(sp));
+    }
+  }
+  for (auto& s : live) s->shutdown();
+}
+
+uint64_t HttpServer::in_flight() const { return impl_->in_flight.load(); }
+
+}  // namespace herald

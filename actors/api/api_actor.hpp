@@ -1,0 +1,46 @@
+// The server API: one method call (name + JSON body) in, one answer out. It validates the
+// request, resolves the channel's namespace and talks to the engine and node actors; it never
+// blocks. HTTP (and later gRPC) sessions reach it through a reply callback.
+//
+//   api(method, body, ApiReplyFn) -> (): the callback gets the ApiReply exactly once
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "actors/engine/engine_actor.hpp"
+#include "actors/node/node_actor.hpp"
+#include "config/channel_resolver.hpp"
+#include "config/config.hpp"
+
+namespace herald {
+
+using api_actor = caf::typed_actor<caf::reacts_to<api_atom, std::string, std::string, ApiReplyFn>>;
+
+/// Who this node is, for the `info` method.
+struct NodeIdentity {
+  std::string uid;
+  std::string name;
+  std::string version;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+/// Everything an API actor needs; shared read-only by all API actors of the pool.
+struct ApiContext {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const ChannelResolver> resolver;
+  engine_actor engine;
+  node_actor node;
+  NodeIdentity identity;
+};
+
+struct ApiActorState {
+  std::shared_ptr<const ApiContext> ctx;
+  static inline const char* name = "herald.api";
+};
+
+api_actor::behavior_type api_actor_impl(api_actor::stateful_pointer<ApiActorState> self,
+                                        std::shared_ptr<const ApiContext> ctx);
+
+}  // namespace herald

@@ -1,0 +1,33 @@
+// A channel actor exists while the channel has local subscribers on this node. It owns the
+// local subscriber set and fans every broker event out: encoded once per protocol present,
+// the same bytes shared by all recipients.
+//
+//   sub(SubscriberSpec)        -> (): add or update a local subscriber
+//   unsub(subscriber_actor)    -> ()
+//   deliver(BrokerEventPtr)    -> (): publication, join or leave for this channel
+//   shutdown()                 -> (): the node saw the last subscriber leave; quit
+#pragma once
+
+#include <string>
+
+#include "actors/channel/channel_subscribers.hpp"
+#include "actors/messages.hpp"
+
+namespace herald {
+
+using channel_actor =
+    caf::typed_actor<caf::reacts_to<sub_atom, SubscriberSpec>,
+                     caf::reacts_to<unsub_atom, subscriber_actor>,
+                     caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<shutdown_atom>>;
+
+struct ChannelActorState {
+  std::string channel;
+  ChannelSubscribers subscribers;
+  uint64_t delivered = 0;  ///< pushes handed to subscribers, for metrics
+  static inline const char* name = "herald.channel";
+};
+
+channel_actor::behavior_type channel_actor_impl(
+    channel_actor::stateful_pointer<ChannelActorState> self, std::string channel);
+
+}  // namespace herald

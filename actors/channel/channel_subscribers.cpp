@@ -1,0 +1,59 @@
+#include "actors/channel/channel_subscribers.hpp"
+
+#include <algorithm>
+
+namespace herald {
+
+void ChannelSubscribers::count_in(const SubscriberSpec& s, int delta) {
+  auto p = static_cast<size_t>(s.protocol);
+  by_protocol_[p] += delta;
+  if (s.join_leave) join_leave_by_protocol_[p] += delta;
+}
+
+void ChannelSubscribers::add(const SubscriberSpec& spec) {
+  auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
+                         [&](const SubscriberSpec& s) { return s.actor == spec.actor; });
+  if (it != subscribers_.end()) {
+    count_in(*it, -1);
+    *it = spec;
+  } else {
+    subscribers_.push_back(spec);
+  }
+  count_in(spec, +1);
+}
+
+bool ChannelSubscribers::remove(const subscriber_actor& actor) {
+  auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
+                         [&](const SubscriberSpec& s) { return s.actor == actor; });
+  if (it == subscribers_.end()) return false;
+  count_in(*it, -1);
+  *it = std::move(subscribers_.back());
+  subscribers_.pop_back();
+  return true;
+}
+
+EncodedPushPtr ChannelSubscribers::encode(const BrokerEventPtr& event) const {
+  const bool is_pub = event->kind == BrokerEvent::Kind::publication;
+  const auto& counts = is_pub ? by_protocol_ : join_leave_by_protocol_;
+  if (counts[0] == 0 && counts[1] == 0) return nullptr;
+  auto push = std::make_shared<EncodedPush>();
+  push->event = event;
+  for (Protocol p : {Protocol::json, Protocol::protobuf}) {
+    if (counts[static_cast<size_t>(p)] == 0) continue;
+    std::string& out = p == Protocol::json ? push->json : push->protobuf;
+    switch (event->kind) {
+      case BrokerEvent::Kind::publication:
+        protocol::append_publication_push(p, event->channel, event->publication, out);
+        break;
+      case BrokerEvent::Kind::join:
+        protocol::append_join_push(p, event->channel, event->info, out);
+        break;
+      case BrokerEvent::Kind::leave:
+        protocol::append_leave_push(p, event->channel, event->info, out);
+        break;
+    }
+  }
+  return push;
+}
+
+}  // namespace herald

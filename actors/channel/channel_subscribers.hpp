@@ -1,0 +1,60 @@
+// The local subscriber set of one channel, with no CAF behaviour: unit-tested alone.
+//
+// Design note: subscribers are kept in a flat vector (cache-friendly iteration on fan-out,
+// O(n) removal is fine at the rates subscriptions change) with a count per protocol, so a
+// broker event is encoded only for the protocols somebody actually speaks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "transport/protocol/codec.hpp"
+
+namespace herald {
+
+using protocol::Protocol;
+
+/// Anything that takes pushes: a connection actor (or a test probe).
+using subscriber_actor = caf::typed_actor<caf::reacts_to<push_atom, EncodedPushPtr>>;
+
+/// One local subscription of a channel.
+struct SubscriberSpec {
+  subscriber_actor actor;
+  Protocol protocol = Protocol::json;
+  bool join_leave = false;  ///< receives join/leave pushes
+};
+
+class ChannelSubscribers {
+ public:
+  /// Adds a subscriber, or updates its spec if the actor is already there.
+  void add(const SubscriberSpec& spec);
+  /// Returns false if the actor was not subscribed.
+  bool remove(const subscriber_actor& actor);
+
+  size_t size() const { return subscribers_.size(); }
+  bool empty() const { return subscribers_.empty(); }
+  size_t count(Protocol p) const { return by_protocol_[static_cast<size_t>(p)]; }
+  const std::vector<SubscriberSpec>& all() const { return subscribers_; }
+
+  /// Encodes `event` once for every protocol with at least one recipient. Join and leave count
+  /// only subscribers that asked for them. Returns nullptr when nobody would receive it.
+  EncodedPushPtr encode(const BrokerEventPtr& event) const;
+
+  /// Whether `spec` receives `event` (join/leave only with join_leave).
+  static bool wants(const SubscriberSpec& spec, const BrokerEvent& event) {
+    return event.kind == BrokerEvent::Kind::publication || spec.join_leave;
+  }
+
+ private:
+  std::vector<SubscriberSpec> subscribers_;
+  std::array<size_t, 2> by_protocol_{};
+  std::array<size_t, 2> join_leave_by_protocol_{};
+
+  void count_in(const SubscriberSpec& s, int delta);
+};
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::SubscriberSpec)

@@ -1,0 +1,49 @@
+// What the node may ask of a connection on behalf of the server API.
+//
+//   sub(ServerSubscribeRequest)   -> (): subscribe the connection server-side
+//   unsub(channel)                -> (): unsubscribe it (push code 2000)
+//   disconn(code, reason)         -> (): close it with a disconnect code
+//   refresh(ServerRefreshRequest) -> (): new expiry / info, or expire now
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "actors/messages.hpp"
+
+namespace herald {
+
+struct ServerSubscribeRequest {
+  std::string channel;
+  int64_t expire_at = 0;  ///< unix seconds; 0 = never
+  std::string info;       ///< chan_info bytes
+  std::string data;       ///< returned in the Subscribe push
+  std::optional<StreamPosition> recover_since;
+  std::map<std::string, bool> override;  ///< presence, join_leave, force_recovery, ...
+};
+
+struct ServerRefreshRequest {
+  bool expired = false;
+  int64_t expire_at = 0;
+  std::string info;
+};
+
+using connection_control_actor =
+    caf::typed_actor<caf::reacts_to<sub_atom, ServerSubscribeRequest>,
+                     caf::reacts_to<unsub_atom, std::string>,
+                     caf::reacts_to<disconn_atom, uint32_t, std::string>,
+                     caf::reacts_to<refresh_atom, ServerRefreshRequest>>;
+
+/// A connection as the node knows it.
+struct ConnectionEntry {
+  std::string client;
+  std::string user;
+  std::string session;
+  connection_control_actor control;
+};
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerSubscribeRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerRefreshRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ConnectionEntry)

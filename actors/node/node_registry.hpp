@@ -1,0 +1,124 @@
+// The node's books, with no CAF behaviour: which channels have local subscribers (and their
+// channel actor), which connections exist and for which users. Templated on the handle types
+// so tests can use plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace herald {
+
+template <class ChannelHandle, class ConnectionHandle>
+class NodeRegistry {
+ public:
+  struct Channel {
+    ChannelHandle actor;
+    uint32_t subscribers = 0;
+  };
+  struct Connection {
+    std::string user;
+    std::string session;
+    ConnectionHandle control;
+  };
+
+  // -- channels ---------------------------------------------------------------------------
+
+  Channel* find_channel(const std::string& name) {
+    auto it = channels_.find(name);
+    return it == channels_.end() ? nullptr : &it->second;
+  }
+
+  /// Registers a channel actor for a channel that had none.
+  Channel& add_channel(const std::string& name, ChannelHandle actor) {
+    return channels_[name] = Channel{std::move(actor), 0};
+  }
+
+  /// Counts one subscriber out; returns true (and forgets the channel) when it was the last.
+  bool release_subscriber(const std::string& name) {
+    auto it = channels_.find(name);
+    if (it == channels_.end()) return false;
+    if (it->second.subscribers > 0) --it->second.subscribers;
+    --num_subs_;
+    if (it->second.subscribers > 0) return false;
+    channels_.erase(it);
+    return true;
+  }
+
+  void count_subscriber(Channel& ch) {
+    ++ch.subscribers;
+    ++num_subs_;
+  }
+
+  ChannelCounts channel_counts() const {
+    ChannelCounts out;
+    for (const auto& [name, ch] : channels_) out.emplace(name, ch.subscribers);
+    return out;
+  }
+
+  template <class F>
+  void for_each_channel(F&& f) const {
+    for (const auto& [name, ch] : channels_) f(name, ch.actor);
+  }
+
+  // -- connections ------------------------------------------------------------------------
+
+  void add_connection(const std::string& client, std::string user, std::string session,
+                      ConnectionHandle control) {
+    auto [it, inserted] =
+        connections_.try_emplace(client, Connection{user, std::move(session), std::move(control)});
+    if (!inserted) return;
+    ++users_[it->second.user];
+  }
+
+  void remove_connection(const std::string& client) {
+    auto it = connections_.find(client);
+    if (it == connections_.end()) return;
+    auto u = users_.find(it->second.user);
+    if (u != users_.end() && --u->second == 0) users_.erase(u);
+    connections_.erase(it);
+  }
+
+  /// The control handles of every connection matching `filter` (user, client, session; the
+  /// whitelist excludes client ids). An empty user matches only when client is given, as in
+  /// Centrifugo, where commands target a user, optionally narrowed to a client/session.
+  std::vector<ConnectionHandle> match(const ConnectionFilter& filter) const {
+    std::vector<ConnectionHandle> out;
+    auto consider = [&](const std::string& client, const Connection& c) {
+      if (!filter.user.empty() && c.user != filter.user) return;
+      if (!filter.client.empty() && client != filter.client) return;
+      if (!filter.session.empty() && c.session != filter.session) return;
+      for (const auto& w : filter.whitelist)
+        if (w == client) return;
+      out.push_back(c.control);
+    };
+    if (!filter.client.empty()) {
+      auto it = connections_.find(filter.client);
+      if (it != connections_.end()) consider(it->first, it->second);
+      return out;
+    }
+    if (filter.user.empty()) return out;
+    for (const auto& [client, c] : connections_) consider(client, c);
+    return out;
+  }
+
+  NodeCounts counts() const {
+    NodeCounts n;
+    n.num_clients = static_cast<uint32_t>(connections_.size());
+    n.num_users = static_cast<uint32_t>(users_.size());
+    n.num_channels = static_cast<uint32_t>(channels_.size());
+    n.num_subs = num_subs_;
+    return n;
+  }
+
+ private:
+  std::unordered_map<std::string, Channel> channels_;
+  std::unordered_map<std::string, Connection> connections_;
+  std::unordered_map<std::string, uint32_t> users_;
+  uint32_t num_subs_ = 0;
+};
+
+}  // namespace herald

@@ -1,0 +1,178 @@
+#include "cmd/node_runtime.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <thread>
+
+#include "actors/api/api_actor.hpp"
+#include "actors/engine/memory_engine_actor.hpp"
+#include "actors/node/node_actor.hpp"
+#include "config/random.hpp"
+#include "transport/http/api_http.hpp"
+#include "transport/http/http_server.hpp"
+
+#ifndef HERALD_VERSION_STRING
+#define HERALD_VERSION_STRING "0.0.0"
+#endif
+
+namespace herald {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string default_node_name(uint16_t port) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "herald");
+  return std::string(host) + "_" + std::to_string(port);
+}
+
+unsigned worker_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+/// The one bridge between Asio sessions and actors: round-robin over the API actor pool.
+class ApiBridge {
+ public:
+  explicit ApiBridge(std::vector<api_actor> pool) : pool_(std::move(pool)) {}
+  void dispatch(std::string method, std::string body, ApiReplyFn reply) {
+    auto i = next_.fetch_add(1, std::memory_order_relaxed) % pool_.size();
+    caf::anon_send(pool_[i], api_atom::value, std::move(method), std::move(body),
+                   std::move(reply));
+  }
+
+ private:
+  std::vector<api_actor> pool_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace
+
+int run_node(Config config) {
+  if (config.engine.type != "memory") {
+    spdlog::error("msg=\"engine.type {} is not available in this build: only the memory engine "
+                  "is implemented so far\"",
+                  config.engine.type);
+    return 1;
+  }
+  if (config.http_api.key.empty() && !config.http_api.insecure && !config.http_api.disabled) {
+    config.http_api.key = generate_uuid_v4();
+    spdlog::warn("msg=\"http_api.key is not set: generated one for this run\" http_api_key={} "
+                 "hint=\"set http_api.key in the config or HERALD_HTTP_API_KEY to keep a key\"",
+                 config.http_api.key);
+  }
+  if (!config.pid_file.empty()) std::ofstream(config.pid_file) << getpid() << "\n";
+
+  auto shared_config = std::make_shared<const Config>(config);
+  const unsigned threads = worker_threads();
+
+  // Declared before the actor system: ~actor_system waits for actors whose callbacks post
+  // onto this io_context, so it must be destroyed after them.
+  asio::io_context ioc(static_cast<int>(threads));
+
+  caf::actor_system_config caf_cfg;
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system system{caf_cfg};
+
+  auto engine = system.spawn(memory_engine_actor_impl);
+  auto node = system.spawn(node_actor_impl, engine);
+
+  auto ctx = std::make_shared<ApiContext>();
+  ctx->config = shared_config;
+  ctx->resolver = std::make_shared<const ChannelResolver>(*shared_config);
+  ctx->engine = engine;
+  ctx->node = node;
+  ctx->identity.uid = generate_uuid_v4();
+  ctx->identity.name = config.node.name.empty() ? default_node_name(config.http_server.port)
+                                                : config.node.name;
+  ctx->identity.version = HERALD_VERSION_STRING;
+  std::vector<api_actor> pool;
+  for (unsigned i = 0; i < threads; ++i)
+    pool.push_back(system.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx)));
+  auto bridge = std::make_shared<ApiBridge>(pool);
+
+  ApiHttpOptions api_opts;
+  api_opts.handler_prefix = config.http_api.handler_prefix;
+  api_opts.key = config.http_api.key;
+  api_opts.insecure = config.http_api.insecure;
+  api_opts.transport_error_mode = config.http_api.error_mode == "transport";
+  auto api = std::make_shared<ApiHttpEndpoint>(
+      api_opts, [bridge](std::string m, std::string b, ApiReplyFn r) {
+        bridge->dispatch(std::move(m), std::move(b), std::move(r));
+      });
+
+  const bool api_enabled = !config.http_api.disabled;
+  const std::string health_path =
+      config.health.handler_prefix.empty() ? "/health" : config.health.handler_prefix;
+  HttpHandler router = [api, api_enabled, health_path](HttpRequest&& req, HttpResponder respond) {
+    if (req.path == health_path) return respond(HttpResponse{200, "application/json", "{}", {}});
+    if (api_enabled && api->matches(req.path)) return api->handle(std::move(req), std::move(respond));
+    respond(HttpResponse{404, "text/plain", "404 page not found\n", {}});
+  };
+
+  HttpServerOptions http_opts;
+  http_opts.address = config.http_server.address;
+  http_opts.port = static_cast<uint16_t>(config.http_server.port);
+  HttpServer server(ioc, http_opts, router);
+  if (auto ec = server.listen()) {
+    spdlog::error("msg=\"cannot listen\" address=\"{}\" port={} error=\"{}\"",
+                  config.http_server.address.empty() ? "0.0.0.0" : config.http_server.address,
+                  config.http_server.port, ec.message());
+    caf::anon_send(node, shutdown_atom::value);
+    caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+    for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  spdlog::info("msg=\"herald started\" version={} node={} uid={} engine={} address=\"{}\" port={} "
+               "threads={}",
+               HERALD_VERSION_STRING, ctx->identity.name, ctx->identity.uid, config.engine.type,
+               config.http_server.address, server.port(), threads);
+
+  // Graceful stop: refuse new connections, let requests in flight finish within
+  // shutdown.timeout, then stop the io threads and the actors.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(ioc);
+  const auto deadline_budget = config.shutdown.timeout;
+  std::function<void(std::chrono::steady_clock::time_point)> drain;
+  drain = [&](std::chrono::steady_clock::time_point deadline) {
+    if (server.in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (server.in_flight() > 0)
+        spdlog::warn("msg=\"shutdown timeout: dropping requests in flight\" in_flight={}",
+                     server.in_flight());
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&, deadline](const boost::system::error_code&) { drain(deadline); });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("msg=\"shutting down\" signal={} timeout_ms={}", sig, deadline_budget.count());
+    server.stop();
+    drain(std::chrono::steady_clock::now() + deadline_budget);
+  });
+
+  std::vector<std::thread> io_threads;
+  for (unsigned i = 1; i < threads; ++i) io_threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : io_threads) t.join();
+
+  caf::anon_send(node, shutdown_atom::value);
+  caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+  for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  spdlog::info("msg=\"herald stopped\"");
+  spdlog::default_logger()->flush();
+  if (!config.pid_file.empty()) std::remove(config.pid_file.c_str());
+  return 0;
+}
+
+}  // namespace herald

@@ -45,6 +45,9 @@ using info_atom = caf::atom_constant<caf::atom("info")>;
 using api_atom = caf::atom_constant<caf::atom("api")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
 
 // -- payloads -------------------------------------------------------------------------------
 
@@ -73,6 +76,8 @@ struct EncodedPush {
   BrokerEventPtr event;
   std::string json;      ///< one JSON Reply object, no trailing newline
   std::string protobuf;  ///< one varint-length-prefixed protobuf Reply
+  /// The payload is not JSON, so JSON clients cannot receive it (they get 3506).
+  bool json_incompatible = false;
 };
 using EncodedPushPtr = std::shared_ptr<const EncodedPush>;
 

@@ -41,6 +41,11 @@ EncodedPushPtr ChannelSubscribers::encode(const BrokerEventPtr& event) const {
   for (Protocol p : {Protocol::json, Protocol::protobuf}) {
     if (counts[static_cast<size_t>(p)] == 0) continue;
     std::string& out = p == Protocol::json ? push->json : push->protobuf;
+    // Checked once per event here rather than once per JSON recipient.
+    if (p == Protocol::json && is_pub && !protocol::is_valid_json(event->publication.data)) {
+      push->json_incompatible = true;
+      continue;
+    }
     switch (event->kind) {
       case BrokerEvent::Kind::publication:
         protocol::append_publication_push(p, event->channel, event->publication, out);

@@ -1,0 +1,210 @@
+#include <random>
+
+#include "actors/connection/connection_logic.hpp"
+
+namespace herald {
+
+namespace conn {
+
+int64_t unix_now() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void Logic::reply(const proto::Reply& r) {
+  st_.out.clear();
+  proto::append_reply(st_.handshake.protocol, r, st_.out);
+  if (st_.ws && !st_.ws->send(st_.out)) disconnect(disconnect::slow);
+}
+
+void Logic::reply_error(uint32_t id, ErrorCode code) {
+  proto::Reply r;
+  r.id = id;
+  r.error = make_error(code);
+  reply(r);
+}
+
+void Logic::arm(ConnTimer kind, std::chrono::milliseconds after) {
+  auto k = static_cast<uint8_t>(kind);
+  uint64_t gen = ++st_.timer_gen[k];
+  self_->delayed_send(self_, after, timer_atom::value, k, gen);
+}
+
+ClientInfo Logic::client_info(const std::string& chan_info) const {
+  return ClientInfo{st_.user, st_.client, st_.conn_info, chan_info};
+}
+
+void Logic::on_frame(std::string& frame) {
+  if (st_.closing) return;
+  std::vector<proto::Command> cmds;
+  if (proto::decode_commands(st_.handshake.protocol, frame, cmds) != proto::DecodeStatus::ok ||
+      cmds.empty())
+    return disconnect(disconnect::bad_request);
+  for (auto& c : cmds) st_.queue.push_back(std::move(c));
+  drain();
+}
+
+void Logic::drain() {
+  while (!st_.busy && !st_.closing && !st_.queue.empty()) {
+    proto::Command cmd = std::move(st_.queue.front());
+    st_.queue.pop_front();
+    dispatch(cmd);
+  }
+}
+
+void Logic::dispatch(proto::Command& cmd) {
+  if (!st_.connected && cmd.kind != proto::CommandKind::connect)
+    return disconnect(disconnect::bad_request);
+  switch (cmd.kind) {
+    case proto::CommandKind::connect:
+      if (st_.connected) return disconnect(disconnect::bad_request);
+      return connect(cmd.id, std::get<proto::ConnectRequest>(cmd.request));
+    case proto::CommandKind::subscribe:
+      return subscribe(cmd.id, std::get<proto::SubscribeRequest>(cmd.request));
+    case proto::CommandKind::unsubscribe:
+      return unsubscribe(cmd.id, std::get<proto::UnsubscribeRequest>(cmd.request));
+    case proto::CommandKind::publish:
+      return publish(cmd.id, std::get<proto::PublishRequest>(cmd.request));
+    case proto::CommandKind::presence:
+      return presence(cmd.id, std::get<proto::PresenceRequest>(cmd.request));
+    case proto::CommandKind::presence_stats:
+      return presence_stats(cmd.id, std::get<proto::PresenceStatsRequest>(cmd.request));
+    case proto::CommandKind::history:
+      return history(cmd.id, std::get<proto::HistoryRequest>(cmd.request));
+    case proto::CommandKind::rpc:
+      // No RPC proxy or handler is configured for any method (proxies come later).
+      return reply_error(cmd.id, ErrorCode::method_not_found);
+    case proto::CommandKind::refresh:
+      return refresh(cmd.id, std::get<proto::RefreshRequest>(cmd.request));
+    case proto::CommandKind::sub_refresh:
+      return sub_refresh(cmd.id, std::get<proto::SubRefreshRequest>(cmd.request));
+    case proto::CommandKind::send:
+      // Centrifugo OSS has no message handler for `send`.
+      return disconnect(disconnect::not_available);
+    case proto::CommandKind::pong:
+      if (!st_.awaiting_pong) return disconnect(disconnect::bad_request);
+      st_.awaiting_pong = false;
+      return;
+    case proto::CommandKind::ping:
+    case proto::CommandKind::unknown:
+      return disconnect(disconnect::bad_request);
+  }
+}
+
+void Logic::on_push(const EncodedPushPtr& push) {
+  if (st_.closing || !st_.connected) return;
+  const BrokerEvent& ev = *push->event;
+  auto it = st_.subs.find(ev.channel);
+  if (it == st_.subs.end()) return;  // unsubscribed while the push was on its way
+  Subscription& sub = it->second;
+  if (ev.kind == BrokerEvent::Kind::publication) {
+    const uint64_t offset = ev.publication.offset;
+    if (sub.positioned && offset > 0) {
+      if (ev.epoch == sub.epoch && offset <= sub.offset) return;  // already sent (recovery)
+      if (ev.epoch != sub.epoch || offset != sub.offset + 1) {
+        // A gap: the client cannot trust its position any more.
+        if (sub.server_side) return disconnect(disconnect::insufficient_state);
+        std::string channel = ev.channel;
+        drop_subscription(channel);
+        proto::Reply r;
+        r.result = proto::Push{channel, proto::UnsubscribePush{
+                                            static_cast<uint32_t>(UnsubscribeCode::insufficient_state),
+                                            "insufficient state"}};
+        return reply(r);
+      }
+      sub.offset = offset;
+    }
+    if (st_.handshake.protocol == proto::Protocol::json && push->json_incompatible)
+      return disconnect(disconnect::inappropriate_protocol);
+  } else if (!sub.push_join_leave) {
+    return;
+  }
+  const std::string& bytes =
+      st_.handshake.protocol == proto::Protocol::json ? push->json : push->protobuf;
+  if (!st_.ws->send(bytes)) disconnect(disconnect::slow);
+}
+
+void Logic::on_timer(ConnTimer kind, uint64_t gen) {
+  if (st_.closing || st_.timer_gen[static_cast<uint8_t>(kind)] != gen) return;
+  switch (kind) {
+    case ConnTimer::stale:
+      if (!st_.connected) disconnect(disconnect::stale);
+      break;
+    case ConnTimer::ping: {
+      st_.out.clear();
+      proto::append_ping(st_.handshake.protocol, st_.out);
+      if (!st_.ws->send(st_.out)) return disconnect(disconnect::slow);
+      if (cfg().client.pong_timeout.count() > 0) {
+        st_.awaiting_pong = true;
+        arm(ConnTimer::pong, cfg().client.pong_timeout);
+      }
+      arm(ConnTimer::ping, cfg().client.ping_interval);
+      break;
+    }
+    case ConnTimer::pong:
+      if (st_.awaiting_pong) disconnect(disconnect::no_pong);
+      break;
+    case ConnTimer::expire:
+      if (st_.expire_at > 0 && st_.expire_at <= unix_now()) disconnect(disconnect::expired);
+      break;
+    case ConnTimer::presence:
+      refresh_presence();
+      arm(ConnTimer::presence, cfg().client.presence_update_interval);
+      break;
+    case ConnTimer::sub_expire:
+      check_sub_expiry();
+      break;
+  }
+}
+
+void Logic::disconnect(uint32_t code, std::string_view reason) {
+  if (st_.closing) return;
+  st_.closing = true;
+  std::vector<std::string> channels;
+  for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
+  for (const auto& ch : channels) drop_subscription(ch);
+  if (st_.connected) self_->send(st_.ctx->node, disconn_atom::value, st_.client);
+  if (st_.ws) st_.ws->close(static_cast<uint16_t>(code), reason);
+  // Wait for the transport's `closed` before quitting: it may still deliver a message.
+}
+
+void Logic::on_closed() {
+  if (!st_.closing) {
+    st_.closing = true;
+    std::vector<std::string> channels;
+    for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
+    for (const auto& ch : channels) drop_subscription(ch);
+    if (st_.connected) self_->send(st_.ctx->node, disconn_atom::value, st_.client);
+  }
+  st_.ws.reset();
+  self_->quit();
+}
+
+}  // namespace conn
+
+connection_actor::behavior_type connection_actor_impl(connection_pointer self,
+                                                      std::shared_ptr<const ClientContext> ctx,
+                                                      std::shared_ptr<WsConnection> ws,
+                                                      WsHandshake handshake) {
+  self->state.ctx = std::move(ctx);
+  self->state.ws = std::move(ws);
+  self->state.handshake = std::move(handshake);
+  // One Logic per actor, owned by the behaviour: callbacks of awaited requests may keep
+  // `this`, since they never run after the actor quit.
+  auto logic = std::make_shared<conn::Logic>(self);
+  logic->arm(ConnTimer::stale, self->state.ctx->config->client.stale_close_delay);
+  return {
+      [=](frame_atom, std::string& frame) { logic->on_frame(frame); },
+      [=](closed_atom) { logic->on_closed(); },
+      [=](push_atom, EncodedPushPtr& push) { logic->on_push(push); },
+      [=](sub_atom, ServerSubscribeRequest& req) { logic->server_subscribe(req); },
+      [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },
+      [=](disconn_atom, uint32_t code, std::string& reason) { logic->disconnect(code, reason); },
+      [=](refresh_atom, ServerRefreshRequest& req) { logic->server_refresh(req); },
+      [=](timer_atom, uint8_t kind, uint64_t gen) {
+        logic->on_timer(static_cast<ConnTimer>(kind), gen);
+      },
+  };
+}
+
+}  // namespace herald

@@ -1,0 +1,73 @@
+// A connection actor per client connection: the client protocol's state machine.
+//
+//   frame(bytes)                    -> (): one WebSocket message from the client
+//   closed()                        -> (): the transport is gone; clean up and quit
+//   push(EncodedPushPtr)            -> (): a publication/join/leave from a channel actor
+//   sub(ServerSubscribeRequest)     -> (): server API subscribe
+//   unsub(channel)                  -> (): server API unsubscribe (push code 2000)
+//   disconn(code, reason)           -> (): server API disconnect
+//   refresh(ServerRefreshRequest)   -> (): server API refresh
+//   timer(kind, generation)         -> (): its own ping/pong/expiry/presence timers
+//
+// Commands of one connection run strictly in order: a command that needs the engine waits
+// for its answer (`await`) before the next message is handled, so a subscribe reply is
+// always written before any publication of that channel, and a recovery never misses or
+// repeats a publication (pushes that arrived meanwhile are filtered by offset).
+#pragma once
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "actors/connection/client_context.hpp"
+#include "actors/connection/subscription.hpp"
+#include "actors/node/connection_control.hpp"
+#include "transport/protocol/codec.hpp"
+#include "transport/ws/ws_connection.hpp"
+
+namespace herald {
+
+using connection_actor = caf::typed_actor<
+    caf::reacts_to<frame_atom, std::string>, caf::reacts_to<closed_atom>,
+    caf::reacts_to<push_atom, EncodedPushPtr>, caf::reacts_to<sub_atom, ServerSubscribeRequest>,
+    caf::reacts_to<unsub_atom, std::string>, caf::reacts_to<disconn_atom, uint32_t, std::string>,
+    caf::reacts_to<refresh_atom, ServerRefreshRequest>,
+    caf::reacts_to<timer_atom, uint8_t, uint64_t>>;
+
+/// Timers a connection arms on itself; a generation number voids re-armed ones.
+enum class ConnTimer : uint8_t { stale, ping, pong, expire, presence, sub_expire };
+
+struct ConnectionState {
+  std::shared_ptr<const ClientContext> ctx;
+  std::shared_ptr<WsConnection> ws;
+  WsHandshake handshake;
+
+  bool connected = false;
+  bool closing = false;
+  std::string client;
+  std::string user;
+  std::string conn_info;
+  int64_t expire_at = 0;  ///< unix seconds; 0 = never
+  bool client_side_refresh = false;
+  std::unordered_map<std::string, Subscription> subs;
+
+  std::deque<protocol::Command> queue;  ///< decoded commands not yet handled
+  bool busy = false;                     ///< a command waits for the engine or node
+
+  bool awaiting_pong = false;
+  std::array<uint64_t, 6> timer_gen{};
+  std::string out;  ///< scratch buffer for encoding replies
+
+  static inline const char* name = "herald.connection";
+};
+
+using connection_pointer = connection_actor::stateful_pointer<ConnectionState>;
+
+connection_actor::behavior_type connection_actor_impl(connection_pointer self,
+                                                      std::shared_ptr<const ClientContext> ctx,
+                                                      std::shared_ptr<WsConnection> ws,
+                                                      WsHandshake handshake);
+
+}  // namespace herald

@@ -1,0 +1,91 @@
+// The connection actor's behaviour, split by concern across connection_*.cpp files.
+// Internal to actors/connection.
+#pragma once
+
+#include <chrono>
+
+#include "actors/connection/connection_actor.hpp"
+
+namespace herald::conn {
+
+namespace proto = herald::protocol;
+
+/// Engine/node calls are local; this only bounds a lost reply.
+inline constexpr auto kRequestTimeout = std::chrono::seconds(10);
+
+int64_t unix_now();
+
+/// The actor's behaviour; one instance per actor, every method runs inside its message
+/// handling.
+class Logic {
+ public:
+  explicit Logic(connection_pointer self) : self_(self), st_(self->state) {}
+
+  // -- connection_actor.cpp: plumbing --------------------------------------------------
+  void on_frame(std::string& frame);
+  /// Handles queued commands in order until one has to wait.
+  void drain();
+  void dispatch(proto::Command& cmd);
+  /// Brackets a command that waits for an actor's answer: nothing else runs meanwhile.
+  void begin_async() { st_.busy = true; }
+  void end_async() {
+    st_.busy = false;
+    drain();
+  }
+  void on_push(const EncodedPushPtr& push);
+  void on_timer(ConnTimer kind, uint64_t gen);
+  /// Closes with `code`; cleans up subscriptions, presence and node registration.
+  void disconnect(uint32_t code, std::string_view reason);
+  void disconnect(const DisconnectCode& d) { disconnect(d.code, d.reason); }
+  /// The transport went away on its own.
+  void on_closed();
+  void reply(const proto::Reply& r);
+  void reply_error(uint32_t id, ErrorCode code);
+  void arm(ConnTimer kind, std::chrono::milliseconds after);
+  const Config& cfg() const { return *st_.ctx->config; }
+  ClientInfo client_info(const std::string& chan_info) const;
+
+  // -- connection_auth.cpp ---------------------------------------------------------------
+  void connect(uint32_t id, proto::ConnectRequest& req);
+  void refresh(uint32_t id, proto::RefreshRequest& req);
+  void server_refresh(const ServerRefreshRequest& req);
+  void start_ping();
+
+  // -- connection_subscribe.cpp ----------------------------------------------------------
+  void subscribe(uint32_t id, proto::SubscribeRequest& req);
+  void unsubscribe(uint32_t id, proto::UnsubscribeRequest& req);
+  void sub_refresh(uint32_t id, proto::SubRefreshRequest& req);
+  void server_subscribe(const ServerSubscribeRequest& req);
+  void server_unsubscribe(const std::string& channel);
+  /// Removes a subscription: node, presence, leave. Sends nothing to the client.
+  void drop_subscription(const std::string& channel);
+  /// Subscribes to the node and engine and computes the stream position (recovering when
+  /// asked); `done` gets the result to send, or an error code (0 = ok).
+  struct SubscribeOutcome {
+    Error error;
+    proto::SubscribeResult result;
+  };
+  void establish(const std::string& channel, Subscription sub, bool recover,
+                 const StreamPosition& since, std::function<void(SubscribeOutcome)> done);
+  void check_sub_expiry();
+
+  // -- connection_commands.cpp -----------------------------------------------------------
+  void publish(uint32_t id, proto::PublishRequest& req);
+  void presence(uint32_t id, proto::PresenceRequest& req);
+  void presence_stats(uint32_t id, proto::PresenceStatsRequest& req);
+  void history(uint32_t id, proto::HistoryRequest& req);
+  void refresh_presence();
+
+ private:
+  /// Namespace options for a channel, or the error to answer with.
+  const ChannelOptions* resolve(const std::string& channel, Error& err) const;
+  /// `allow_*_for_client` / `_for_subscriber` / `_for_anonymous` with client.insecure.
+  bool permitted(bool for_client, bool for_subscriber, bool for_anonymous,
+                 const std::string& channel) const;
+  friend class Access;
+
+  connection_pointer self_;
+  ConnectionState& st_;
+};
+
+}  // namespace herald::conn

@@ -1,0 +1,310 @@
+// subscribe, unsubscribe, sub_refresh, server-side subscriptions, recovery.
+#include <algorithm>
+
+#include "actors/connection/connection_logic.hpp"
+#include "actors/errors.hpp"
+
+namespace herald::conn {
+
+namespace {
+
+uint32_t ttl_until(int64_t expire_at) {
+  int64_t left = expire_at - unix_now();
+  return left > 0 ? static_cast<uint32_t>(left) : 0;
+}
+
+bool has_history(const ChannelOptions& o) {
+  return o.history_size > 0 && o.history_ttl.count() > 0;
+}
+
+}  // namespace
+
+void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
+  const std::string& channel = req.channel;
+  if (channel.empty()) return disconnect(disconnect::bad_request);
+  if (st_.subs.count(channel)) return reply_error(id, ErrorCode::already_subscribed);
+  const int limit = cfg().client.channel_limit;
+  if (limit > 0 && st_.subs.size() >= static_cast<size_t>(limit))
+    return reply_error(id, ErrorCode::limit_exceeded);
+  auto resolved = st_.ctx->resolver->resolve(channel);
+  if (resolved.error) {
+    proto::Reply r;
+    r.id = id;
+    r.error = resolved.error;
+    return reply(r);
+  }
+  const ChannelOptions& opts = *resolved.channel.options;
+  const bool is_private = resolved.channel.is_private;
+  if (is_private && req.token.empty()) return reply_error(id, ErrorCode::permission_denied);
+
+  Subscription sub;
+  sub.options = &opts;
+  jwt::SubscribeOverride ov;
+  std::string token_data;
+  if (!req.token.empty()) {
+    auto r = jwt::verify_subscription_token(req.token, st_.ctx->subscription_keys,
+                                            st_.ctx->subscription_verify, unix_now());
+    if (!r.ok()) {
+      if (jwt::is_expiry_error(r.error)) return reply_error(id, ErrorCode::token_expired);
+      return reply_error(id, ErrorCode::permission_denied);
+    }
+    const auto& c = r.value;
+    if (c.channel != channel || c.sub != st_.user || (!c.client.empty() && c.client != st_.client))
+      return disconnect(disconnect::invalid_token);
+    sub.chan_info = c.info_bytes();
+    sub.expire_at = c.expires_at();
+    if (sub.expire_at > 0 && sub.expire_at <= unix_now())
+      return reply_error(id, ErrorCode::expired);
+    ov = c.override;
+    token_data = c.data_bytes();
+  } else {
+    bool allowed = false;
+    if (resolved.channel.is_user_limited) {
+      auto users = st_.ctx->resolver->allowed_users(channel);
+      allowed = std::find(users.begin(), users.end(), st_.user) != users.end();
+    } else if (opts.subscribe_proxy_enabled || opts.subscribe_stream_proxy_enabled) {
+      // Proxies are not implemented yet: refuse rather than let everybody in.
+      return reply_error(id, ErrorCode::not_available);
+    } else if (opts.allow_subscribe_for_client &&
+               (!st_.user.empty() || opts.allow_subscribe_for_anonymous)) {
+      allowed = true;
+    }
+    if (!allowed && !cfg().client.insecure) return reply_error(id, ErrorCode::permission_denied);
+  }
+
+  const bool history = has_history(opts);
+  const bool history_permission = opts.allow_history_for_client ||
+                                  opts.allow_history_for_subscriber || cfg().client.insecure;
+  sub.presence = ov.presence.value_or(opts.presence);
+  sub.emit_join_leave = ov.join_leave.value_or(opts.join_leave);
+  sub.push_join_leave =
+      sub.emit_join_leave &&
+      (req.join_leave || ov.force_push_join_leave.value_or(opts.force_push_join_leave));
+  sub.recoverable = history && (ov.force_recovery.value_or(opts.force_recovery) ||
+                                (req.recoverable && (opts.allow_recovery || history_permission)));
+  sub.positioned = history && (sub.recoverable ||
+                               ov.force_positioning.value_or(opts.force_positioning) ||
+                               (req.positioned && (opts.allow_positioning || history_permission)));
+  const bool recover = req.recover && sub.recoverable;
+  const int64_t expire_at = sub.expire_at;
+  begin_async();
+  establish(channel, std::move(sub), recover, StreamPosition{req.offset, req.epoch},
+            [this, id, expire_at, token_data, was_recovering = req.recover](SubscribeOutcome out) {
+              proto::Reply r;
+              r.id = id;
+              if (out.error) {
+                r.error = out.error;
+              } else {
+                out.result.was_recovering = was_recovering;
+                out.result.data = token_data;
+                if (expire_at > 0) {
+                  out.result.expires = true;
+                  out.result.ttl = ttl_until(expire_at);
+                  arm(ConnTimer::sub_expire, std::chrono::seconds(out.result.ttl) +
+                                                 cfg().client.expired_sub_close_delay);
+                }
+                r.result = std::move(out.result);
+              }
+              reply(r);
+              end_async();
+            });
+}
+
+void Logic::establish(const std::string& channel, Subscription sub, bool recover,
+                      const StreamPosition& since, std::function<void(SubscribeOutcome)> done) {
+  // Registered with the node first, so no publication after the position read is missed;
+  // the ones before it are filtered by offset in on_push.
+  const bool track = sub.positioned;
+  self_->send(st_.ctx->node, sub_atom::value, channel,
+              SubscriberSpec{caf::actor_cast<subscriber_actor>(self_), st_.handshake.protocol,
+                             sub.push_join_leave});
+  ClientInfo info = client_info(sub.chan_info);
+  if (sub.presence) {
+    self_->send(st_.ctx->engine, pres_add_atom::value, channel, info,
+                static_cast<int64_t>(cfg().engine.redis.presence_ttl.count()));
+  }
+  if (sub.emit_join_leave) self_->send(st_.ctx->engine, join_atom::value, channel, info);
+  auto& stored = st_.subs[channel] = std::move(sub);
+  if (!track) {
+    SubscribeOutcome out;
+    return done(std::move(out));
+  }
+
+  const int limit = cfg().client.recovery_max_publication_limit;
+  HistoryQuery q;
+  q.history_meta_ttl_ms = (stored.options->history_meta_ttl.count() > 0
+                               ? stored.options->history_meta_ttl
+                               : cfg().channel.history_meta_ttl)
+                              .count();
+  if (recover) {
+    // Read past the client's offset without the epoch check: a mismatch is judged here so the
+    // answer can still carry the current position.
+    q.since = StreamPosition{since.offset, ""};
+    q.limit = limit > 0 ? limit + 1 : -1;
+  }
+  self_->request(st_.ctx->engine, kRequestTimeout, history_atom::value, channel, q)
+      .await(
+          [this, channel, recover, since, limit, done](HistoryResult& h) {
+            SubscribeOutcome out;
+            auto& res = out.result;
+            auto it = st_.subs.find(channel);
+            if (it == st_.subs.end()) return done(std::move(out));
+            Subscription& s = it->second;
+            res.positioned = true;
+            res.recoverable = s.recoverable;
+            res.epoch = h.position.epoch;
+            res.offset = h.position.offset;
+            if (recover) {
+              const auto& pubs = h.publications;
+              bool same_epoch = since.epoch.empty() || since.epoch == h.position.epoch;
+              bool fits = limit <= 0 || pubs.size() <= static_cast<size_t>(limit);
+              bool contiguous =
+                  pubs.empty() ? h.position.offset == since.offset
+                               : pubs.front().offset == since.offset + 1 &&
+                                     pubs.back().offset == h.position.offset;
+              res.recovered = same_epoch && fits && contiguous;
+              if (res.recovered) {
+                res.publications = pubs;
+                res.offset = since.offset;  // the client advances by applying publications
+              }
+            }
+            s.epoch = h.position.epoch;
+            s.offset = h.position.offset;
+            done(std::move(out));
+          },
+          [this, channel, done](caf::error& e) {
+            drop_subscription(channel);
+            SubscribeOutcome out;
+            out.error = from_caf_error(e);
+            done(std::move(out));
+          });
+}
+
+void Logic::drop_subscription(const std::string& channel) {
+  auto it = st_.subs.find(channel);
+  if (it == st_.subs.end()) return;
+  Subscription& sub = it->second;
+  self_->send(st_.ctx->node, unsub_atom::value, channel, caf::actor_cast<subscriber_actor>(self_));
+  if (sub.presence) self_->send(st_.ctx->engine, pres_rm_atom::value, channel, st_.client);
+  if (sub.emit_join_leave)
+    self_->send(st_.ctx->engine, leave_atom::value, channel, client_info(sub.chan_info));
+  st_.subs.erase(it);
+}
+
+void Logic::unsubscribe(uint32_t id, proto::UnsubscribeRequest& req) {
+  if (req.channel.empty()) return disconnect(disconnect::bad_request);
+  drop_subscription(req.channel);
+  proto::Reply r;
+  r.id = id;
+  r.result = proto::UnsubscribeResult{};
+  reply(r);
+}
+
+void Logic::sub_refresh(uint32_t id, proto::SubRefreshRequest& req) {
+  auto it = st_.subs.find(req.channel);
+  if (req.channel.empty() || it == st_.subs.end())
+    return reply_error(id, ErrorCode::permission_denied);
+  if (req.token.empty()) return reply_error(id, ErrorCode::bad_request);
+  auto r = jwt::verify_subscription_token(req.token, st_.ctx->subscription_keys,
+                                          st_.ctx->subscription_verify, unix_now());
+  if (!r.ok()) {
+    if (jwt::is_expiry_error(r.error)) return reply_error(id, ErrorCode::token_expired);
+    return disconnect(disconnect::invalid_token);
+  }
+  const auto& c = r.value;
+  if (c.channel != req.channel || c.sub != st_.user || (!c.client.empty() && c.client != st_.client))
+    return disconnect(disconnect::invalid_token);
+  int64_t expire_at = c.expires_at();
+  if (expire_at > 0 && expire_at <= unix_now()) return reply_error(id, ErrorCode::expired);
+  it->second.expire_at = expire_at;
+  proto::SubRefreshResult res;
+  if (expire_at > 0) {
+    res.expires = true;
+    res.ttl = ttl_until(expire_at);
+    arm(ConnTimer::sub_expire,
+        std::chrono::seconds(res.ttl) + cfg().client.expired_sub_close_delay);
+  }
+  proto::Reply rep;
+  rep.id = id;
+  rep.result = res;
+  reply(rep);
+}
+
+void Logic::check_sub_expiry() {
+  const int64_t now = unix_now();
+  int64_t next = 0;
+  std::vector<std::string> expired;
+  for (const auto& [ch, s] : st_.subs) {
+    if (s.expire_at <= 0) continue;
+    if (s.expire_at <= now) {
+      expired.push_back(ch);
+    } else if (next == 0 || s.expire_at < next) {
+      next = s.expire_at;
+    }
+  }
+  for (const auto& ch : expired) {
+    if (st_.subs[ch].server_side) return disconnect(disconnect::subscription_expired);
+    drop_subscription(ch);
+    proto::Reply r;
+    r.result = proto::Push{
+        ch, proto::UnsubscribePush{static_cast<uint32_t>(UnsubscribeCode::expired),
+                                   "subscription expired"}};
+    reply(r);
+  }
+  if (next > 0)
+    arm(ConnTimer::sub_expire,
+        std::chrono::seconds(next - now) + cfg().client.expired_sub_close_delay);
+}
+
+void Logic::server_subscribe(const ServerSubscribeRequest& req) {
+  if (st_.closing || !st_.connected || st_.subs.count(req.channel)) return;
+  Error err;
+  const ChannelOptions* opts = resolve(req.channel, err);
+  if (!opts) return;
+  auto flag = [&](const char* k, bool dflt) {
+    auto it = req.override.find(k);
+    return it == req.override.end() ? dflt : it->second;
+  };
+  Subscription sub;
+  sub.options = opts;
+  sub.server_side = true;
+  sub.chan_info = req.info;
+  sub.expire_at = req.expire_at;
+  sub.presence = flag("presence", opts->presence);
+  sub.emit_join_leave = flag("join_leave", opts->join_leave);
+  sub.push_join_leave = sub.emit_join_leave;
+  const bool history = has_history(*opts);
+  sub.recoverable = history && flag("force_recovery", opts->force_recovery);
+  sub.positioned = history && (sub.recoverable || flag("force_positioning", opts->force_positioning));
+  const bool recover = req.recover_since.has_value() && sub.recoverable;
+  StreamPosition since = req.recover_since.value_or(StreamPosition{});
+  std::string channel = req.channel;
+  std::string data = req.data;
+  begin_async();
+  establish(channel, std::move(sub), recover, since, [this, channel, data](SubscribeOutcome out) {
+    if (!out.error) {
+      proto::SubscribePush push;
+      push.recoverable = out.result.recoverable;
+      push.positioned = out.result.positioned;
+      push.epoch = out.result.epoch;
+      push.offset = out.result.offset;
+      push.data = data;
+      proto::Reply r;
+      r.result = proto::Push{channel, push};
+      reply(r);
+    }
+    end_async();
+  });
+}
+
+void Logic::server_unsubscribe(const std::string& channel) {
+  if (st_.closing || !st_.subs.count(channel)) return;
+  drop_subscription(channel);
+  proto::Reply r;
+  r.result = proto::Push{
+      channel, proto::UnsubscribePush{static_cast<uint32_t>(UnsubscribeCode::server),
+                                      "server unsubscribe"}};
+  reply(r);
+}
+
+}  // namespace herald::conn

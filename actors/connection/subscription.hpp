@@ -1,0 +1,25 @@
+// One subscription of a connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config/config_channel.hpp"
+
+namespace herald {
+
+struct Subscription {
+  const ChannelOptions* options = nullptr;  ///< owned by the ChannelResolver
+  bool server_side = false;  ///< from the token, the connect proxy or the server API
+  bool presence = false;     ///< in presence (and refreshed)
+  bool emit_join_leave = false;
+  bool push_join_leave = false;
+  bool positioned = false;  ///< delivered offsets are checked for gaps
+  bool recoverable = false;
+  std::string chan_info;
+  int64_t expire_at = 0;    ///< unix seconds; 0 = never
+  uint64_t offset = 0;      ///< last offset delivered (positioned subscriptions)
+  std::string epoch;
+};
+
+}  // namespace herald

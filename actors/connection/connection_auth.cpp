@@ -90,11 +90,6 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
   }
 
   st_.client = generate_uuid_v4();
-  st_.connected = true;
-  self_->send(st_.ctx->node, conn_atom::value,
-              ConnectionEntry{st_.client, st_.user, "",
-                              caf::actor_cast<connection_control_actor>(self_)});
-
   auto result = std::make_shared<proto::ConnectResult>();
   result->client = st_.client;
   result->version = st_.ctx->version;
@@ -111,50 +106,54 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
         duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
 
-  auto finish = [this, id, result]() {
-    proto::Reply r;
-    r.id = id;
-    r.result = *result;
-    reply(r);
-    start_ping();
-    if (st_.expire_at > 0)
-      arm(ConnTimer::expire, std::chrono::seconds(ttl_until(st_.expire_at)) +
-                                 cfg().client.expired_close_delay);
-    arm(ConnTimer::presence, cfg().client.presence_update_interval);
-  };
-  if (planned.empty()) return finish();
-
-  // Establish server-side subscriptions one after another (each may wait for the engine),
-  // recovering those the client asked for in ConnectRequest.subs.
-  struct Pending {
-    std::vector<std::pair<std::string, Subscription>> planned;
-    size_t next = 0;
-    std::map<std::string, proto::SubscribeRequest> recover;
-  };
-  auto p = std::make_shared<Pending>();
+  auto p = std::make_shared<ServerSubsInProgress>();
+  p->id = id;
+  p->result = std::move(result);
   p->planned = std::move(planned);
   p->recover = std::move(req.subs);
+
+  // Registered with the node before anything else: it enforces the connection limits.
+  ConnectionEntry entry{st_.client, st_.user, "",
+                        caf::actor_cast<connection_control_actor>(self_),
+                        static_cast<uint32_t>(std::max(0, cc.connection_limit)),
+                        static_cast<uint32_t>(std::max(0, cc.user_connection_limit))};
   begin_async();
-  auto step = std::make_shared<std::function<void()>>();
-  *step = [this, p, result, finish, step]() {
-    if (st_.closing) return;
-    if (p->next == p->planned.size()) {
-      finish();
-      *step = nullptr;  // break the self-reference
-      return end_async();
-    }
+  self_->request(st_.ctx->node, kRequestTimeout, conn_atom::value, std::move(entry))
+      .await(
+          [this, p](bool admitted) {
+            if (!admitted) return disconnect(disconnect::connection_limit);
+            st_.connected = true;
+            establish_next(p);
+          },
+          [this](caf::error&) { disconnect(disconnect::server_error); });
+}
+
+void Logic::establish_next(std::shared_ptr<ServerSubsInProgress> p) {
+  if (st_.closing) return;
+  if (p->next < p->planned.size()) {
+    // Server-side subscriptions one after another (each may wait for the engine), recovering
+    // those the client asked for in ConnectRequest.subs.
     auto& [channel, sub] = p->planned[p->next++];
     auto rec = p->recover.find(channel);
     bool recover = rec != p->recover.end() && rec->second.recover && sub.recoverable;
     StreamPosition since;
     if (recover) since = StreamPosition{rec->second.offset, rec->second.epoch};
     std::string ch = channel;
-    establish(ch, sub, recover, since, [this, ch, result, step](SubscribeOutcome out) {
-      if (!out.error) result->subs[ch] = std::move(out.result);
-      (*step)();
+    return establish(ch, sub, recover, since, [this, ch, p](SubscribeOutcome out) {
+      if (!out.error) p->result->subs[ch] = std::move(out.result);
+      establish_next(p);
     });
-  };
-  (*step)();
+  }
+  proto::Reply r;
+  r.id = p->id;
+  r.result = std::move(*p->result);
+  reply(r);
+  start_ping();
+  if (st_.expire_at > 0)
+    arm(ConnTimer::expire,
+        std::chrono::seconds(ttl_until(st_.expire_at)) + cfg().client.expired_close_delay);
+  arm(ConnTimer::presence, cfg().client.presence_update_interval);
+  end_async();
 }
 
 void Logic::refresh(uint32_t id, proto::RefreshRequest& req) {

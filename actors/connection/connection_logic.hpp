@@ -50,6 +50,15 @@ class Logic {
   void refresh(uint32_t id, proto::RefreshRequest& req);
   void server_refresh(const ServerRefreshRequest& req);
   void start_ping();
+  /// A connect whose server-side subscriptions are being established.
+  struct ServerSubsInProgress {
+    uint32_t id = 0;
+    std::shared_ptr<proto::ConnectResult> result;
+    std::vector<std::pair<std::string, Subscription>> planned;
+    size_t next = 0;
+    std::map<std::string, proto::SubscribeRequest> recover;
+  };
+  void establish_next(std::shared_ptr<ServerSubsInProgress> p);
 
   // -- connection_subscribe.cpp ----------------------------------------------------------
   void subscribe(uint32_t id, proto::SubscribeRequest& req);

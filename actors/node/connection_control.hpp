@@ -40,6 +40,8 @@ struct ConnectionEntry {
   std::string user;
   std::string session;
   connection_control_actor control;
+  uint32_t connection_limit = 0;       ///< client.connection_limit: per node; 0 = none
+  uint32_t user_connection_limit = 0;  ///< client.user_connection_limit: per user and node
 };
 
 }  // namespace herald

@@ -37,8 +37,10 @@ node_actor::behavior_type node_actor_impl(node_actor::stateful_pointer<NodeActor
         if (reg.release_subscriber(channel)) self->send(actor, shutdown_atom::value);
       },
       [=, &reg](conn_atom, ConnectionEntry& c) {
+        if (!reg.admits(c.user, c.connection_limit, c.user_connection_limit)) return false;
         reg.add_connection(c.client, std::move(c.user), std::move(c.session),
                            std::move(c.control));
+        return true;
       },
       [=, &reg](disconn_atom, std::string& client) { reg.remove_connection(client); },
       [=, &reg](sub_atom, ConnectionFilter& f, ServerSubscribeRequest& req) {

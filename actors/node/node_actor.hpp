@@ -6,7 +6,7 @@
 //   deliver(BrokerEventPtr)                 -> (): route to the channel actor, if any
 //   sub(channel, SubscriberSpec)            -> (): local subscribe
 //   unsub(channel, subscriber_actor)        -> (): local unsubscribe
-//   conn(ConnectionEntry)                   -> (): a connection authenticated
+//   conn(ConnectionEntry)                   -> bool: registered, or refused by a limit
 //   disconn(client_id)                      -> (): a connection is gone
 //   sub(ConnectionFilter, ServerSubscribeRequest) -> uint32 matched connections
 //   unsub(ConnectionFilter, channel)        -> uint32
@@ -27,7 +27,8 @@ using node_actor = caf::typed_actor<
     caf::reacts_to<deliver_atom, BrokerEventPtr>,
     caf::reacts_to<sub_atom, std::string, SubscriberSpec>,
     caf::reacts_to<unsub_atom, std::string, subscriber_actor>,
-    caf::reacts_to<conn_atom, ConnectionEntry>, caf::reacts_to<disconn_atom, std::string>,
+    caf::replies_to<conn_atom, ConnectionEntry>::with<bool>,
+    caf::reacts_to<disconn_atom, std::string>,
     caf::replies_to<sub_atom, ConnectionFilter, ServerSubscribeRequest>::with<uint32_t>,
     caf::replies_to<unsub_atom, ConnectionFilter, std::string>::with<uint32_t>,
     caf::replies_to<disconn_atom, ConnectionFilter, uint32_t, std::string>::with<uint32_t>,

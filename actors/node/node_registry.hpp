@@ -66,6 +66,16 @@ class NodeRegistry {
 
   // -- connections ------------------------------------------------------------------------
 
+  /// Whether one more connection of `user` fits the limits (0 = unlimited). Anonymous
+  /// connections are not counted against a user limit.
+  bool admits(const std::string& user, uint32_t connection_limit,
+              uint32_t user_connection_limit) const {
+    if (connection_limit > 0 && connections_.size() >= connection_limit) return false;
+    if (user_connection_limit == 0 || user.empty()) return true;
+    auto it = users_.find(user);
+    return it == users_.end() || it->second < user_connection_limit;
+  }
+
   void add_connection(const std::string& client, std::string user, std::string session,
                       ConnectionHandle control) {
     auto [it, inserted] =

@@ -242,6 +242,16 @@ TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   EXPECT_EQ(leave["push"]["leave"]["info"]["user"], "2");
 }
 
+TEST_F(ConnectionActorTest, UserConnectionLimitRefusesTheExtraConnection) {
+  make_context(R"({"user_connection_limit": 1})");
+  Client first = connected("9");
+  Client second = open();
+  second.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "9"}}) + R"("}})");
+  EXPECT_EQ(second.ws->wait_closed(), 3504);
+  Client other = connected("10");  // another user still fits
+  EXPECT_FALSE(other.ws->wait_closed(std::chrono::milliseconds(20)).has_value());
+}
+
 TEST_F(ConnectionActorTest, SendIsNotAvailableAndRpcHasNoMethod) {
   Client c = connected("42");
   c.send(R"({"id":2,"rpc":{"method":"x","data":{}}})");

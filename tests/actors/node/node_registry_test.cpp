@@ -36,6 +36,17 @@ TEST(NodeRegistry, CountsUsersOncePerUser) {
   EXPECT_EQ(r.counts().num_clients, 1u);
 }
 
+TEST(NodeRegistry, AdmitsWithinConnectionLimits) {
+  Registry r;
+  EXPECT_TRUE(r.admits("u1", 0, 0));
+  r.add_connection("c1", "u1", "", "h1");
+  EXPECT_FALSE(r.admits("u1", 0, 1));
+  EXPECT_TRUE(r.admits("u2", 0, 1));
+  EXPECT_TRUE(r.admits("", 0, 1));  // anonymous: no user limit
+  EXPECT_FALSE(r.admits("u2", 1, 0));
+  EXPECT_TRUE(r.admits("u2", 2, 0));
+}
+
 TEST(NodeRegistry, MatchesByUserClientSessionAndWhitelist) {
   Registry r;
   r.add_connection("c1", "u1", "s1", "h1");

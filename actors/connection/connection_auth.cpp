@@ -81,7 +81,9 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
     const auto& o = s.claim.override;
     sub.presence = o.presence.value_or(opts->presence);
     sub.emit_join_leave = o.join_leave.value_or(opts->join_leave);
-    sub.push_join_leave = sub.emit_join_leave;  // server-side subs get join/leave when emitted
+    // Server-side subscriptions cannot ask for join/leave: only forcing pushes them.
+    sub.push_join_leave =
+        sub.emit_join_leave && o.force_push_join_leave.value_or(opts->force_push_join_leave);
     const bool history = opts->history_size > 0 && opts->history_ttl.count() > 0;
     sub.recoverable = history && o.force_recovery.value_or(opts->force_recovery);
     sub.positioned =

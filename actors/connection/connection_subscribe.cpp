@@ -272,7 +272,9 @@ void Logic::server_subscribe(const ServerSubscribeRequest& req) {
   sub.expire_at = req.expire_at;
   sub.presence = flag("presence", opts->presence);
   sub.emit_join_leave = flag("join_leave", opts->join_leave);
-  sub.push_join_leave = sub.emit_join_leave;
+  // Server-side subscriptions cannot ask for join/leave: only forcing pushes them.
+  sub.push_join_leave =
+      sub.emit_join_leave && flag("force_push_join_leave", opts->force_push_join_leave);
   const bool history = has_history(*opts);
   sub.recoverable = history && flag("force_recovery", opts->force_recovery);
   sub.positioned = history && (sub.recoverable || flag("force_positioning", opts->force_positioning));

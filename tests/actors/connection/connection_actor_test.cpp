@@ -277,6 +277,29 @@ TEST_F(ConnectionActorTest, AnsweredPingsKeepTheConnection) {
   EXPECT_FALSE(c.ws->wait_closed(std::chrono::milliseconds(50)).has_value());
 }
 
+TEST_F(ConnectionActorTest, ServerSideSubscribeFromTheApiCanBeUndone) {
+  Client c = connected("78");
+  caf::scoped_actor self{sys_};
+  ServerSubscribeRequest req;
+  req.channel = "chat:server";
+  uint32_t n = 0;
+  self->request(node_, std::chrono::seconds(5), sub_atom::value,
+                ConnectionFilter{"78", "", "", {}}, req)
+      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
+  EXPECT_EQ(n, 1u);
+  json push = c.next();
+  EXPECT_TRUE(push["push"].contains("subscribe")) << push.dump();
+  self->request(node_, std::chrono::seconds(5), unsub_atom::value,
+                ConnectionFilter{"78", "", "", {}}, std::string("chat:server"))
+      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
+  push = c.next();
+  EXPECT_EQ(push["push"]["unsubscribe"]["code"], 2000) << push.dump();
+  NodeCounts counts;
+  self->request(node_, std::chrono::seconds(5), info_atom::value)
+      .receive([&](NodeCounts& nc) { counts = nc; }, [](caf::error&) {});
+  EXPECT_EQ(counts.num_channels, 0u);
+}
+
 TEST_F(ConnectionActorTest, ServerApiDisconnectAndUnsubscribeReachTheClient) {
   Client c = connected("77");
   c.send(R"({"id":2,"subscribe":{"channel":"open:s"}})");
@@ -289,6 +312,11 @@ TEST_F(ConnectionActorTest, ServerApiDisconnectAndUnsubscribeReachTheClient) {
   EXPECT_EQ(n, 1u);
   json push = c.next();
   EXPECT_EQ(push["push"]["unsubscribe"]["code"], 2000);
+  NodeCounts counts;
+  self->request(node_, std::chrono::seconds(5), info_atom::value)
+      .receive([&](NodeCounts& nc) { counts = nc; }, [](caf::error&) {});
+  EXPECT_EQ(counts.num_channels, 0u);
+  EXPECT_EQ(counts.num_subs, 0u);
   self->request(node_, std::chrono::seconds(5), disconn_atom::value,
                 ConnectionFilter{"77", "", "", {}}, uint32_t{4000}, std::string("bye"))
       .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});

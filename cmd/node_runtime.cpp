@@ -1,5 +1,6 @@
 #include "cmd/node_runtime.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,11 +13,13 @@
 #include <thread>
 
 #include "actors/api/api_actor.hpp"
+#include "actors/connection/connection_actor.hpp"
 #include "actors/engine/memory_engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
 #include "config/random.hpp"
 #include "transport/http/api_http.hpp"
 #include "transport/http/http_server.hpp"
+#include "transport/ws/ws_endpoint.hpp"
 
 #ifndef HERALD_VERSION_STRING
 #define HERALD_VERSION_STRING "0.0.0"
@@ -34,7 +37,15 @@ std::string default_node_name(uint16_t port) {
   return std::string(host) + "_" + std::to_string(port);
 }
 
+/// Threads per pool: the CPUs this process may run on (taskset, cgroups' cpusets), not all
+/// the machine's: two pools of N threads on fewer cores only steal time from each other.
 unsigned worker_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
 }
@@ -119,9 +130,34 @@ int run_node(Config config) {
     respond(HttpResponse{404, "text/plain", "404 page not found\n", {}});
   };
 
+  // Client connections: each accepted WebSocket gets a connection actor; the transport's
+  // callbacks only enqueue messages to it (never block an io thread).
+  auto client_ctx = ClientContext::make(shared_config, ctx->resolver, engine, node,
+                                        ctx->identity.name, HERALD_VERSION_STRING);
+  WsOptions ws_opts;
+  ws_opts.allowed_origins = config.client.allowed_origins;
+  ws_opts.message_size_limit = config.websocket.message_size_limit;
+  ws_opts.write_timeout = config.websocket.write_timeout;
+  ws_opts.queue_max_size = config.client.queue_max_size;
+  ws_opts.compression = config.websocket.compression;
+  auto ws_endpoint = std::make_shared<WsEndpoint>(
+      ws_opts, [&system, client_ctx](std::shared_ptr<WsConnection> conn, WsHandshake hs) {
+        auto actor = system.spawn(connection_actor_impl, client_ctx, conn, std::move(hs));
+        WsConnection::Callbacks cb;
+        cb.on_message = [actor](std::string m) {
+          caf::anon_send(actor, frame_atom::value, std::move(m));
+        };
+        cb.on_closed = [actor] { caf::anon_send(actor, closed_atom::value); };
+        conn->start(std::move(cb));
+      });
+
   HttpServerOptions http_opts;
   http_opts.address = config.http_server.address;
   http_opts.port = static_cast<uint16_t>(config.http_server.port);
+  if (!config.websocket.disabled) {
+    http_opts.websocket_path = config.websocket.handler_prefix;
+    http_opts.upgrade_handler = ws_endpoint;
+  }
   HttpServer server(ioc, http_opts, router);
   if (auto ec = server.listen()) {
     spdlog::error("msg=\"cannot listen\" address=\"{}\" port={} error=\"{}\"",

@@ -3,10 +3,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <mutex>
 #include <optional>
 #include <unordered_set>
+
+#include "transport/http/upgrade.hpp"
 
 namespace herald {
 
@@ -88,10 +91,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return close();  // EOF, timeout, malformed request: nothing to answer
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
-    HttpRequest out;
-    out.method = std::string(req.method_string());
     std::string_view target = req.target();
     size_t q = target.find('?');
+    if (is_upgrade_for_us(req, target.substr(0, q))) return hand_over(std::move(req));
+    HttpRequest out;
+    out.method = std::string(req.method_string());
     out.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
     out.headers.reserve(8);
@@ -101,9 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
       out.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     out.body = std::move(req.body());
-    beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
-    if (!ep_ec) out.remote_address = ep.address().to_string();
+    out.remote_address = remote_address();
 
     busy_ = true;
     stream_.expires_never();  // the handler may take its time; the response re-arms
@@ -120,6 +122,33 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception&) {
       responder(HttpResponse{500, "text/plain", "internal server error\n", {}});
     }
+  }
+
+  bool is_upgrade_for_us(const http::request<http::string_body>& req,
+                         std::string_view path) const {
+    const auto& opts = server_->options;
+    return opts.upgrade_handler && !opts.websocket_path.empty() &&
+           path == opts.websocket_path && beast::websocket::is_upgrade(req);
+  }
+
+  /// The upgrade handler owns the socket from here; this session ends when the call returns.
+  void hand_over(http::request<http::string_body> req) {
+    upgraded_ = true;
+    busy_ = true;
+    stream_.expires_never();
+    std::string remote = remote_address();
+    HttpUpgrade up{std::move(stream_), std::move(req), std::move(remote)};
+    try {
+      server_->options.upgrade_handler->upgrade(std::move(up));
+    } catch (const std::exception&) {
+      // Out of memory while setting up: the socket in `up` closes as it goes out of scope.
+    }
+  }
+
+  std::string remote_address() {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
   }
 
   void write(HttpResponse r) {
@@ -140,6 +169,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    if (upgraded_) return;  // the socket belongs to the upgrade handler
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
@@ -152,6 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool busy_ = false;
   bool closing_ = false;
+  bool upgraded_ = false;
 };
 
 }  // namespace
@@ -211,8 +242,12 @@ void HttpServer::stop() {
     }
   }
   for (auto& s : live) s->shutdown();
+  if (impl_->options.upgrade_handler) impl_->options.upgrade_handler->shutdown();
 }
 
-uint64_t HttpServer::in_flight() const { return impl_->in_flight.load(); }
+uint64_t HttpServer::in_flight() const {
+  const auto& upgrades = impl_->options.upgrade_handler;
+  return impl_->in_flight.load() + (upgrades ? upgrades->open_connections() : 0);
+}
 
 }  // namespace herald

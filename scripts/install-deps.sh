@@ -11,6 +11,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   redis-server curl ca-certificates
+  # scripts/fuzz.sh: libFuzzer ships in compiler-rt. clang 16, not 14: clang 14 cannot
+  # capture structured bindings in lambdas (C++20), which the codec does.
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

@@ -66,14 +66,8 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
   // Every server-side channel must resolve before anything is registered.
   std::vector<std::pair<std::string, Subscription>> planned;
   for (auto& s : server_subs) {
-    Error err;
-    const ChannelOptions* opts = resolve(s.channel, err);
-    if (!opts) {
-      proto::Reply r;
-      r.id = id;
-      r.error = err;
-      return reply(r);
-    }
+    const ChannelOptions* opts = resolve_or_reply(id, s.channel);
+    if (!opts) return;
     Subscription sub;
     sub.options = opts;
     sub.server_side = true;

@@ -21,16 +21,57 @@ bool Logic::permitted(bool for_client, bool for_subscriber, bool for_anonymous,
   return for_subscriber && st_.subs.count(channel) > 0;
 }
 
-void Logic::publish(uint32_t id, proto::PublishRequest& req) {
-  if (req.channel.empty() || req.data.empty()) return disconnect(disconnect::bad_request);
+namespace {
+
+/// Answers command `id` with what an engine request returns (`to_result` turns the engine's
+/// answer into the reply's result) or with the error it fails with; then the connection goes
+/// on with its next command.
+template <class Answer, class ToResult, class... Ts>
+void ask_engine(Logic& logic, connection_pointer self, const engine_actor& engine, uint32_t id,
+                ToResult to_result, Ts&&... xs) {
+  logic.begin_async();
+  self->request(engine, kRequestTimeout, std::forward<Ts>(xs)...)
+      .await(
+          [&logic, id, to_result](Answer& answer) {
+            proto::Reply r;
+            r.id = id;
+            r.result = to_result(answer);
+            logic.reply(r);
+            logic.end_async();
+          },
+          [&logic, id](caf::error& e) {
+            proto::Reply r;
+            r.id = id;
+            r.error = from_caf_error(e);
+            logic.reply(r);
+            logic.end_async();
+          });
+}
+
+}  // namespace
+
+const ChannelOptions* Logic::resolve_or_reply(uint32_t id, const std::string& channel) {
   Error err;
-  const ChannelOptions* opts = resolve(req.channel, err);
+  const ChannelOptions* opts = resolve(channel, err);
   if (!opts) {
     proto::Reply r;
     r.id = id;
     r.error = err;
-    return reply(r);
+    reply(r);
   }
+  return opts;
+}
+
+int64_t Logic::meta_ttl_ms(const ChannelOptions& opts) const {
+  return (opts.history_meta_ttl.count() > 0 ? opts.history_meta_ttl
+                                            : cfg().channel.history_meta_ttl)
+      .count();
+}
+
+void Logic::publish(uint32_t id, proto::PublishRequest& req) {
+  if (req.channel.empty() || req.data.empty()) return disconnect(disconnect::bad_request);
+  const ChannelOptions* opts = resolve_or_reply(id, req.channel);
+  if (!opts) return;
   if (opts->publish_proxy_enabled) return reply_error(id, ErrorCode::not_available);
   if (!permitted(opts->allow_publish_for_client, opts->allow_publish_for_subscriber,
                  opts->allow_publish_for_anonymous, req.channel))
@@ -44,104 +85,43 @@ void Logic::publish(uint32_t id, proto::PublishRequest& req) {
   PublishOptions po;
   po.history_size = opts->history_size;
   po.history_ttl_ms = opts->history_ttl.count();
-  po.history_meta_ttl_ms = (opts->history_meta_ttl.count() > 0 ? opts->history_meta_ttl
-                                                               : cfg().channel.history_meta_ttl)
-                               .count();
-  begin_async();
-  self_->request(st_.ctx->engine, kRequestTimeout, publish_atom::value, req.channel, pub, po)
-      .await(
-          [this, id](PublishOutcome&) {
-            proto::Reply r;
-            r.id = id;
-            r.result = proto::PublishResult{};
-            reply(r);
-            end_async();
-          },
-          [this, id](caf::error& e) {
-            proto::Reply r;
-            r.id = id;
-            r.error = from_caf_error(e);
-            reply(r);
-            end_async();
-          });
+  po.history_meta_ttl_ms = meta_ttl_ms(*opts);
+  ask_engine<PublishOutcome>(
+      *this, self_, st_.ctx->engine, id, [](PublishOutcome&) { return proto::PublishResult{}; },
+      publish_atom::value, req.channel, std::move(pub), po);
 }
 
 void Logic::presence(uint32_t id, proto::PresenceRequest& req) {
   if (req.channel.empty()) return disconnect(disconnect::bad_request);
-  Error err;
-  const ChannelOptions* opts = resolve(req.channel, err);
-  if (!opts) {
-    proto::Reply r;
-    r.id = id;
-    r.error = err;
-    return reply(r);
-  }
+  const ChannelOptions* opts = resolve_or_reply(id, req.channel);
+  if (!opts) return;
   if (!opts->presence) return reply_error(id, ErrorCode::not_available);
   if (!permitted(opts->allow_presence_for_client, opts->allow_presence_for_subscriber,
                  opts->allow_presence_for_anonymous, req.channel))
     return reply_error(id, ErrorCode::permission_denied);
-  begin_async();
-  self_->request(st_.ctx->engine, kRequestTimeout, presence_atom::value, req.channel)
-      .await(
-          [this, id](PresenceMap& m) {
-            proto::Reply r;
-            r.id = id;
-            r.result = proto::PresenceResult{std::move(m)};
-            reply(r);
-            end_async();
-          },
-          [this, id](caf::error& e) {
-            proto::Reply r;
-            r.id = id;
-            r.error = from_caf_error(e);
-            reply(r);
-            end_async();
-          });
+  ask_engine<PresenceMap>(
+      *this, self_, st_.ctx->engine, id,
+      [](PresenceMap& m) { return proto::PresenceResult{std::move(m)}; }, presence_atom::value,
+      req.channel);
 }
 
 void Logic::presence_stats(uint32_t id, proto::PresenceStatsRequest& req) {
   if (req.channel.empty()) return disconnect(disconnect::bad_request);
-  Error err;
-  const ChannelOptions* opts = resolve(req.channel, err);
-  if (!opts) {
-    proto::Reply r;
-    r.id = id;
-    r.error = err;
-    return reply(r);
-  }
+  const ChannelOptions* opts = resolve_or_reply(id, req.channel);
+  if (!opts) return;
   if (!opts->presence) return reply_error(id, ErrorCode::not_available);
   if (!permitted(opts->allow_presence_for_client, opts->allow_presence_for_subscriber,
                  opts->allow_presence_for_anonymous, req.channel))
     return reply_error(id, ErrorCode::permission_denied);
-  begin_async();
-  self_->request(st_.ctx->engine, kRequestTimeout, pres_stat_atom::value, req.channel)
-      .await(
-          [this, id](PresenceStats& s) {
-            proto::Reply r;
-            r.id = id;
-            r.result = s;
-            reply(r);
-            end_async();
-          },
-          [this, id](caf::error& e) {
-            proto::Reply r;
-            r.id = id;
-            r.error = from_caf_error(e);
-            reply(r);
-            end_async();
-          });
+  ask_engine<PresenceStats>(
+      *this, self_, st_.ctx->engine, id, [](PresenceStats& s) { return s; },
+      pres_stat_atom::value, req.channel);
 }
 
 void Logic::history(uint32_t id, proto::HistoryRequest& req) {
   if (req.channel.empty()) return disconnect(disconnect::bad_request);
-  Error err;
-  const ChannelOptions* opts = resolve(req.channel, err);
-  if (!opts) {
-    proto::Reply r;
-    r.id = id;
-    r.error = err;
-    return reply(r);
-  }
+  const ChannelOptions* opts = resolve_or_reply(id, req.channel);
+  if (!opts) return;
   if (opts->history_size == 0 || opts->history_ttl.count() == 0)
     return reply_error(id, ErrorCode::not_available);
   if (!permitted(opts->allow_history_for_client, opts->allow_history_for_subscriber,
@@ -153,26 +133,10 @@ void Logic::history(uint32_t id, proto::HistoryRequest& req) {
   if (max > 0 && (req.limit < 0 || req.limit > max)) q.limit = max;
   q.since = req.since;
   q.reverse = req.reverse;
-  q.history_meta_ttl_ms = (opts->history_meta_ttl.count() > 0 ? opts->history_meta_ttl
-                                                              : cfg().channel.history_meta_ttl)
-                              .count();
-  begin_async();
-  self_->request(st_.ctx->engine, kRequestTimeout, history_atom::value, req.channel, q)
-      .await(
-          [this, id](HistoryResult& h) {
-            proto::Reply r;
-            r.id = id;
-            r.result = std::move(h);
-            reply(r);
-            end_async();
-          },
-          [this, id](caf::error& e) {
-            proto::Reply r;
-            r.id = id;
-            r.error = from_caf_error(e);
-            reply(r);
-            end_async();
-          });
+  q.history_meta_ttl_ms = meta_ttl_ms(*opts);
+  ask_engine<HistoryResult>(
+      *this, self_, st_.ctx->engine, id, [](HistoryResult& h) { return std::move(h); },
+      history_atom::value, req.channel, q);
 }
 
 void Logic::refresh_presence() {

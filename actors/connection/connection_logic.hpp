@@ -84,6 +84,10 @@ class Logic {
   void presence_stats(uint32_t id, proto::PresenceStatsRequest& req);
   void history(uint32_t id, proto::HistoryRequest& req);
   void refresh_presence();
+  /// Namespace options, or nullptr after answering command `id` with the resolve error.
+  const ChannelOptions* resolve_or_reply(uint32_t id, const std::string& channel);
+  /// The namespace's history_meta_ttl, or channel.history_meta_ttl when it sets none.
+  int64_t meta_ttl_ms(const ChannelOptions& opts) const;
 
  private:
   /// Namespace options for a channel, or the error to answer with.

@@ -132,10 +132,7 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
 
   const int limit = cfg().client.recovery_max_publication_limit;
   HistoryQuery q;
-  q.history_meta_ttl_ms = (stored.options->history_meta_ttl.count() > 0
-                               ? stored.options->history_meta_ttl
-                               : cfg().channel.history_meta_ttl)
-                              .count();
+  q.history_meta_ttl_ms = meta_ttl_ms(*stored.options);
   if (recover) {
     // Read past the client's offset without the epoch check: a mismatch is judged here so the
     // answer can still carry the current position.

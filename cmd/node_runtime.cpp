@@ -140,6 +140,7 @@ int run_node(Config config) {
   ws_opts.write_timeout = config.websocket.write_timeout;
   ws_opts.queue_max_size = config.client.queue_max_size;
   ws_opts.compression = config.websocket.compression;
+  ws_opts.compression_level = config.websocket.compression_level;
   auto ws_endpoint = std::make_shared<WsEndpoint>(
       ws_opts, [&system, client_ctx](std::shared_ptr<WsConnection> conn, WsHandshake hs) {
         auto actor = system.spawn(connection_actor_impl, client_ctx, conn, std::move(hs));

@@ -26,7 +26,10 @@ class Session;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& ioc, HttpServerOptions opts, HttpHandler h)
-      : ioc(ioc), acceptor(asio::make_strand(ioc)), options(std::move(opts)), handler(std::move(h)) {}
+      : ioc(ioc),
+        acceptor(asio::make_strand(ioc)),
+        options(std::move(opts)),
+        handler(std::move(h)) {}
 
   void accept();
 
@@ -152,7 +155,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(HttpResponse r) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "herald");
     res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);

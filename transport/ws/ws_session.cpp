@@ -1,23 +1,29 @@
-// The WebSocket session: Beast's websocket::stream over the upgraded beast::tcp_stream, all
-// of it on the connection's strand. Only send() and close() are called from other threads;
+// The WebSocket session: Beast's websocket::stream over the upgraded TCP socket, all of it on
+// the connection's strand. Only send() and close() are called from other threads;
 // they touch the mutex-guarded outbound state and post to the strand.
 //
 // Memory per idle connection is the point of several choices here:
 // - reads go into a std::string whose inline (SSO) storage takes the first bytes of a
 //   message, so a connection waiting for input holds no read buffer;
 // - the outbound buffers are released when a write leaves nothing pending;
-// - one timer serves the write timeout and the close deadline; the native-ping timer exists
-//   only for ?cf_ws_frame_ping_pong=true connections;
+// - the stream sits on the bare tcp::socket, not on beast::tcp_stream (whose three timers
+//   cost ~500 bytes): one timer of ours serves the handshake and write timeouts and the close
+//   deadline; the native-ping timer exists only for ?cf_ws_frame_ping_pong=true connections;
 // - the handshake details are built once, handed to `accept` and not kept.
 #include "transport/ws/ws_session.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "transport/http/upgrade.hpp"
@@ -29,8 +35,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
 
 namespace {
+
+// Concrete executor types: a type-erased any_io_executor costs a heap block per copy that
+// asks for work tracking, i.e. per pending operation.
+using Strand = asio::strand<asio::io_context::executor_type>;
+using Socket = asio::basic_stream_socket<tcp, Strand>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Strand>;
 
 constexpr size_t kMaxReadChunk = 64 * 1024;  // bounds one buffer growth when there is no limit
 constexpr size_t kMaxCloseReason = 123;      // a control frame carries at most 125 bytes
@@ -59,17 +73,17 @@ void reject(beast::tcp_stream stream, unsigned version) {
   r->stream.expires_after(std::chrono::seconds(5));
   http::async_write(r->stream, r->res, [r](beast::error_code, size_t) {
     beast::error_code ec;
-    r->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    r->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     r->stream.close();
   });
 }
 
 class Session final : public RegisteredConnection {
  public:
-  Session(std::shared_ptr<EndpointState> ep, beast::tcp_stream&& stream,
+  Session(std::shared_ptr<EndpointState> ep, Socket&& socket,
           protocol::Protocol protocol, bool native_ping)
       : ep_(std::move(ep)),
-        ws_(std::move(stream)),
+        ws_(std::move(socket)),
         timer_(ws_.get_executor()),
         json_(protocol == protocol::Protocol::json),
         native_ping_(native_ping) {}
@@ -148,6 +162,7 @@ class Session final : public RegisteredConnection {
   void on_write(beast::error_code ec);
   void start_close();
   void arm_deadline(std::chrono::milliseconds d, bool closing);
+  void disarm_deadline();
   void schedule_ping();
   void on_ping_tick();
   void on_control(websocket::frame_type kind);
@@ -156,9 +171,9 @@ class Session final : public RegisteredConnection {
   void deliver_closed();
 
   std::shared_ptr<EndpointState> ep_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::steady_timer timer_;  // write timeout, then the close deadline
-  std::unique_ptr<asio::steady_timer> ping_timer_;  // only with native pings
+  websocket::stream<Socket> ws_;
+  Timer timer_;  // handshake or write timeout, then the close deadline
+  std::unique_ptr<Timer> ping_timer_;  // only with native pings
   Callbacks callbacks_;
 
   // Guarded by mu_: what send()/close() touch from other threads.
@@ -208,8 +223,8 @@ void Session::accept(const http::request<http::string_body>& req, const char* su
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     on_control(kind);
   });
-  beast::get_lowest_layer(ws_).expires_after(opts.handshake_timeout);
   handshaking_ = true;
+  arm_deadline(opts.handshake_timeout, false);
   ws_.async_accept(req, [self = self(), hs = std::move(hs)](beast::error_code ec) mutable {
     self->on_accept(ec, std::move(hs));
   });
@@ -217,7 +232,7 @@ void Session::accept(const http::request<http::string_body>& req, const char* su
 
 void Session::on_accept(beast::error_code ec, std::unique_ptr<WsHandshake> hs) {
   handshaking_ = false;
-  beast::get_lowest_layer(ws_).expires_never();
+  disarm_deadline();
   if (ec) return fail();  // Beast has answered a malformed upgrade with 400/426
   open_ = true;
   bool refused;
@@ -297,10 +312,7 @@ void Session::advance() {
 
 void Session::on_write(beast::error_code ec) {
   writing_ = false;
-  if (!close_deadline_) {  // disarm the write timeout
-    ++deadline_gen_;
-    timer_.cancel();
-  }
+  disarm_deadline();
   out_.clear();
   {
     std::lock_guard lock(mu_);
@@ -315,7 +327,7 @@ void Session::start_close() {
   arm_deadline(ep_->options.close_timeout, true);
   if (close_req_->code == kNoCloseFrame) {
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    ws_.next_layer().shutdown(tcp::socket::shutdown_send, ec);
     return fail();
   }
   // Beast is already closing (it answered a close frame or a bad message); the deadline
@@ -338,12 +350,19 @@ void Session::arm_deadline(std::chrono::milliseconds d, bool closing) {
   timer_.expires_after(d);
   timer_.async_wait([self = self(), gen](beast::error_code ec) {
     if (ec || gen != self->deadline_gen_ || self->dead_) return;
-    if (self->close_deadline_ || self->writing_) self->fail();
+    if (self->close_deadline_ || self->writing_ || self->handshaking_) self->fail();
   });
 }
 
+/// Ends a handshake or write timeout; the close deadline stays.
+void Session::disarm_deadline() {
+  if (close_deadline_) return;
+  ++deadline_gen_;
+  timer_.cancel();
+}
+
 void Session::schedule_ping() {
-  if (!ping_timer_) ping_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+  if (!ping_timer_) ping_timer_ = std::make_unique<Timer>(ws_.get_executor());
   ping_timer_->expires_after(ep_->options.native_ping_interval);
   // Weak: the ping loop alone must not keep a connection nobody owns.
   ping_timer_->async_wait([weak = weak_from_this()](beast::error_code ec) {
@@ -385,7 +404,8 @@ void Session::fail() {
       closing_ = true;
       std::string().swap(pending_);
     }
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ec;
+    ws_.next_layer().close(ec);
     timer_.cancel();
     if (ping_timer_) ping_timer_->cancel();
   }
@@ -406,6 +426,24 @@ void Session::deliver_closed() {
   auto on_closed = std::move(callbacks_.on_closed);
   callbacks_ = {};  // drop what the callbacks captured (often this connection)
   if (on_closed) on_closed();
+}
+
+/// The same connection and strand, with the executor's type spelled out (see Strand).
+std::optional<Socket> rebind(tcp::socket s) {
+  const Strand* strand = s.get_executor().target<Strand>();
+  beast::error_code ec;
+  const auto local = s.local_endpoint(ec);
+  if (!strand || ec) return std::nullopt;
+  Strand ex = *strand;
+  const auto fd = s.release(ec);
+  if (ec) return std::nullopt;
+  Socket out(ex);
+  out.assign(local.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace
@@ -439,9 +477,11 @@ void start_session(const std::shared_ptr<EndpointState>& state, HttpUpgrade&& up
     hs->headers.emplace_back(std::move(name), std::string(f.value()));
   }
 
+  auto socket = rebind(up.stream.release_socket());
+  if (!socket) return;  // not on an io_context strand (HttpServer always is): just drop it
   const bool native_ping = hs->ws_frame_ping_pong;
   auto session =
-      std::make_shared<Session>(state, std::move(up.stream), choice.protocol, native_ping);
+      std::make_shared<Session>(state, std::move(*socket), choice.protocol, native_ping);
   // After shutdown() the handshake still completes so that the client sees 3001.
   if (!state->add(session.get())) session->close(3001, "shutdown");
   session->accept(req, choice.subprotocol, std::move(hs));

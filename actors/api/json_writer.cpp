@@ -1,35 +1,16 @@
 #include "actors/api/json_writer.hpp"
 
+#include "transport/protocol/json_writer.hpp"
+
 #include <charconv>
 #include <cmath>
 
 namespace herald {
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  // The client protocol's escaping: also turns invalid UTF-8 into U+FFFD, so an answer is
+  // valid JSON whatever bytes a token or a client put in a string.
+  protocol::json::append_string(out, s);
 }
 
 void JsonWriter::value_prefix() {

@@ -28,7 +28,7 @@ TEST(Cli, VersionPrintsVersion) {
 }
 
 TEST(Cli, GenconfigWritesAConfigThatChecks) {
-  std::string path = write_temp_file("gen-placeholder", "");
+  std::string path = write_temp_file("gen-target.json", "");
   std::filesystem::remove(path);
   std::string out;
   ASSERT_EQ(HeraldProcess::run({"genconfig", "-c", path}, out), 0) << out;

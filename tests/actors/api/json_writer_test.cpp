@@ -18,6 +18,9 @@ TEST(JsonWriter, EscapesStrings) {
   std::string out;
   append_json_string(out, std::string("q\"b\\n\n\x01") + "é");
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\u0001é\"");
+  out.clear();
+  append_json_string(out, "bad\xff");  // invalid UTF-8 never reaches an answer
+  EXPECT_EQ(out, "\"bad\\ufffd\"");
 }
 
 }  // namespace

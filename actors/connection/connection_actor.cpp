@@ -148,8 +148,8 @@ void Logic::on_timer(ConnTimer kind, uint64_t gen) {
       if (st_.expire_at > 0 && st_.expire_at <= unix_now()) disconnect(disconnect::expired);
       break;
     case ConnTimer::presence:
+      st_.presence_timer_armed = false;
       refresh_presence();
-      arm(ConnTimer::presence, cfg().client.presence_update_interval);
       break;
     case ConnTimer::sub_expire:
       check_sub_expiry();
@@ -189,6 +189,9 @@ connection_actor::behavior_type connection_actor_impl(connection_pointer self,
   self->state.ctx = std::move(ctx);
   self->state.ws = std::move(ws);
   self->state.handshake = std::move(handshake);
+  // Nothing reads the upgrade's headers after the handshake yet: don't keep ~1 KB of them
+  // per connection.
+  std::vector<std::pair<std::string, std::string>>().swap(self->state.handshake.headers);
   // One Logic per actor, owned by the behaviour: callbacks of awaited requests may keep
   // `this`, since they never run after the actor quit.
   auto logic = std::make_shared<conn::Logic>(self);

@@ -57,6 +57,7 @@ struct ConnectionState {
   bool busy = false;                     ///< a command waits for the engine or node
 
   bool awaiting_pong = false;
+  bool presence_timer_armed = false;  ///< only while a subscription keeps presence
   std::array<uint64_t, 6> timer_gen{};
   std::string out;  ///< scratch buffer for encoding replies
 

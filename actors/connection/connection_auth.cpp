@@ -148,7 +148,6 @@ void Logic::establish_next(std::shared_ptr<ServerSubsInProgress> p) {
   if (st_.expire_at > 0)
     arm(ConnTimer::expire,
         std::chrono::seconds(ttl_until(st_.expire_at)) + cfg().client.expired_close_delay);
-  arm(ConnTimer::presence, cfg().client.presence_update_interval);
   end_async();
 }
 

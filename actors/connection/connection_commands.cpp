@@ -141,10 +141,20 @@ void Logic::history(uint32_t id, proto::HistoryRequest& req) {
 
 void Logic::refresh_presence() {
   const auto ttl = static_cast<int64_t>(cfg().engine.redis.presence_ttl.count());
+  bool any = false;
   for (const auto& [ch, sub] : st_.subs) {
     if (!sub.presence) continue;
+    any = true;
     self_->send(st_.ctx->engine, pres_add_atom::value, ch, client_info(sub.chan_info), ttl);
   }
+  if (any) arm_presence_refresh();
+}
+
+void Logic::arm_presence_refresh() {
+  // One pending timer per connection costs memory: armed only while presence is kept.
+  if (st_.presence_timer_armed) return;
+  st_.presence_timer_armed = true;
+  arm(ConnTimer::presence, cfg().client.presence_update_interval);
 }
 
 }  // namespace herald::conn

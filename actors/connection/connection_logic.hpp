@@ -83,7 +83,9 @@ class Logic {
   void presence(uint32_t id, proto::PresenceRequest& req);
   void presence_stats(uint32_t id, proto::PresenceStatsRequest& req);
   void history(uint32_t id, proto::HistoryRequest& req);
+  /// Re-adds presence for every subscription that keeps it (TTL refresh).
   void refresh_presence();
+  void arm_presence_refresh();
   /// Namespace options, or nullptr after answering command `id` with the resolve error.
   const ChannelOptions* resolve_or_reply(uint32_t id, const std::string& channel);
   /// The namespace's history_meta_ttl, or channel.history_meta_ttl when it sets none.

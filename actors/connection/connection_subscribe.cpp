@@ -122,6 +122,7 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
   if (sub.presence) {
     self_->send(st_.ctx->engine, pres_add_atom::value, channel, info,
                 static_cast<int64_t>(cfg().engine.redis.presence_ttl.count()));
+    arm_presence_refresh();
   }
   if (sub.emit_join_leave) self_->send(st_.ctx->engine, join_atom::value, channel, info);
   auto& stored = st_.subs[channel] = std::move(sub);

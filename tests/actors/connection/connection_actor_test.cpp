@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "actors/engine/memory_engine_actor.hpp"
 #include "config/config_loader.hpp"
 #include "tests/actors/connection/fake_ws.hpp"
@@ -29,8 +31,9 @@ class ConnectionActorTest : public ::testing::Test {
  protected:
   void SetUp() override { make_context(R"({})"); }
 
-  void make_context(const std::string& client_json) {
-    std::string cfg_json = R"({"client": )" + client_json + R"(, "channel": {"namespaces": [
+  void make_context(const std::string& client_json, const std::string& engine_json = "{}") {
+    std::string cfg_json = R"({"engine": )" + engine_json + R"(, "client": )" + client_json +
+                           R"(, "channel": {"namespaces": [
         {"name": "chat", "history_size": 10, "history_ttl": "60s", "presence": true,
          "join_leave": true, "force_recovery": true, "allow_subscribe_for_client": true,
          "allow_publish_for_subscriber": true, "allow_presence_for_subscriber": true,
@@ -250,6 +253,19 @@ TEST_F(ConnectionActorTest, UserConnectionLimitRefusesTheExtraConnection) {
   EXPECT_EQ(second.ws->wait_closed(), 3504);
   Client other = connected("10");  // another user still fits
   EXPECT_FALSE(other.ws->wait_closed(std::chrono::milliseconds(20)).has_value());
+}
+
+TEST_F(ConnectionActorTest, PresenceIsRefreshedBeforeItsTtlRunsOut) {
+  make_context(R"({"presence_update_interval": "100ms"})",
+               R"({"redis": {"presence_ttl": "300ms"}})");
+  Client c = connected("5");
+  c.send(R"({"id":2,"subscribe":{"channel":"chat:alive"}})");
+  c.next();
+  // Three TTLs later the entry is still there only because it was refreshed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  c.send(R"({"id":3,"presence_stats":{"channel":"chat:alive"}})");
+  json stats = c.next_where([](const json& m) { return m.value("id", 0) == 3; });
+  EXPECT_EQ(stats["presence_stats"]["num_clients"], 1) << stats.dump();
 }
 
 TEST_F(ConnectionActorTest, SendIsNotAvailableAndRpcHasNoMethod) {

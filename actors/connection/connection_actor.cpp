@@ -11,10 +11,20 @@ int64_t unix_now() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+/// Encoding scratch space shared by the connections of a worker thread: send() copies the
+/// bytes into the connection's own buffer, so none needs to keep one.
+std::string& scratch() {
+  thread_local std::string buf;
+  buf.clear();
+  return buf;
+}
+}  // namespace
+
 void Logic::reply(const proto::Reply& r) {
-  st_.out.clear();
-  proto::append_reply(st_.handshake.protocol, r, st_.out);
-  if (st_.ws && !st_.ws->send(st_.out)) disconnect(disconnect::slow);
+  std::string& out = scratch();
+  proto::append_reply(st_.handshake.protocol, r, out);
+  if (st_.ws && !st_.ws->send(out)) disconnect(disconnect::slow);
 }
 
 void Logic::reply_error(uint32_t id, ErrorCode code) {
@@ -45,10 +55,14 @@ void Logic::on_frame(std::string& frame) {
 }
 
 void Logic::drain() {
-  while (!st_.busy && !st_.closing && !st_.queue.empty()) {
-    proto::Command cmd = std::move(st_.queue.front());
-    st_.queue.pop_front();
+  while (!st_.busy && !st_.closing && st_.queue_head < st_.queue.size()) {
+    proto::Command cmd = std::move(st_.queue[st_.queue_head++]);
     dispatch(cmd);
+  }
+  if (st_.queue_head == st_.queue.size()) {
+    // All handled: give the memory back, idle connections hold none.
+    std::vector<proto::Command>().swap(st_.queue);
+    st_.queue_head = 0;
   }
 }
 
@@ -131,9 +145,9 @@ void Logic::on_timer(ConnTimer kind, uint64_t gen) {
       if (!st_.connected) disconnect(disconnect::stale);
       break;
     case ConnTimer::ping: {
-      st_.out.clear();
-      proto::append_ping(st_.handshake.protocol, st_.out);
-      if (!st_.ws->send(st_.out)) return disconnect(disconnect::slow);
+      std::string& out = scratch();
+      proto::append_ping(st_.handshake.protocol, out);
+      if (!st_.ws->send(out)) return disconnect(disconnect::slow);
       if (cfg().client.pong_timeout.count() > 0) {
         st_.awaiting_pong = true;
         arm(ConnTimer::pong, cfg().client.pong_timeout);

@@ -16,7 +16,6 @@
 #pragma once
 
 #include <array>
-#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -53,13 +52,15 @@ struct ConnectionState {
   bool client_side_refresh = false;
   std::unordered_map<std::string, Subscription> subs;
 
-  std::deque<protocol::Command> queue;  ///< decoded commands not yet handled
+  /// Decoded commands not yet handled, from `queue_head` on. A vector, not a deque: an empty
+  /// libstdc++ deque still holds a 512-byte block, on every idle connection.
+  std::vector<protocol::Command> queue;
+  size_t queue_head = 0;
   bool busy = false;                     ///< a command waits for the engine or node
 
   bool awaiting_pong = false;
   bool presence_timer_armed = false;  ///< only while a subscription keeps presence
   std::array<uint64_t, 6> timer_gen{};
-  std::string out;  ///< scratch buffer for encoding replies
 
   static inline const char* name = "herald.connection";
 };

@@ -61,6 +61,8 @@ class ApiCall {
 
   /// Resolves a channel's namespace options or reports why not (107, 102).
   const ChannelOptions* resolve(const std::string& channel, Error& err) const;
+  /// The same, finishing the call with the resolve error when there are no options.
+  const ChannelOptions* resolve_or_fail(const std::string& channel, Done& done) const;
   PublishOptions publish_options(const ChannelOptions& opts) const;
   void publish_one(const std::string& channel, const Publication& pub, PublishOptions opts,
                    Done done);
@@ -109,6 +111,13 @@ const ChannelOptions* ApiCall::resolve(const std::string& channel, Error& err) c
   return r.channel.options;
 }
 
+const ChannelOptions* ApiCall::resolve_or_fail(const std::string& channel, Done& done) const {
+  Error err;
+  const ChannelOptions* opts = resolve(channel, err);
+  if (!opts) done(ApiReply{ApiReply::Status::ok, err, {}});
+  return opts;
+}
+
 PublishOptions ApiCall::publish_options(const ChannelOptions& opts) const {
   PublishOptions p;
   p.history_size = opts.history_size;
@@ -155,9 +164,8 @@ void ApiCall::publish(const RequestFields& f, Done done) {
   base.skip_history = f.boolean("skip_history");
   base.idempotency_key = f.str("idempotency_key");
   if (channel.empty() || pub.data.empty() || bad_b64) return done(fail(ErrorCode::bad_request));
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (!opts) return;
   PublishOptions po = publish_options(*opts);
   po.skip_history = base.skip_history;
   po.idempotency_key = base.idempotency_key;
@@ -239,8 +247,7 @@ void ApiCall::subscribe(const RequestFields& f, Done done) {
   }
   if (filter.user.empty() || req.channel.empty() || bad_info || bad_data)
     return done(fail(ErrorCode::bad_request));
-  Error err;
-  if (!resolve(req.channel, err)) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  if (!resolve_or_fail(req.channel, done)) return;
   self_->request(ctx_.node, kRequestTimeout, sub_atom::value, filter, req)
       .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
 }
@@ -249,8 +256,7 @@ void ApiCall::unsubscribe(const RequestFields& f, Done done) {
   ConnectionFilter filter = filter_of(f);
   std::string channel = f.str("channel");
   if (filter.user.empty() || channel.empty()) return done(fail(ErrorCode::bad_request));
-  Error err;
-  if (!resolve(channel, err)) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  if (!resolve_or_fail(channel, done)) return;
   self_->request(ctx_.node, kRequestTimeout, unsub_atom::value, filter, channel)
       .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
 }
@@ -289,9 +295,8 @@ void ApiCall::refresh(const RequestFields& f, Done done) {
 void ApiCall::presence(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
   self_->request(ctx_.engine, kRequestTimeout, presence_atom::value, channel)
       .then(
@@ -312,9 +317,8 @@ void ApiCall::presence(const RequestFields& f, Done done) {
 void ApiCall::presence_stats(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
   self_->request(ctx_.engine, kRequestTimeout, pres_stat_atom::value, channel)
       .then(
@@ -336,9 +340,8 @@ void ApiCall::history(const RequestFields& f, Done done) {
   q.since = f.position("since");
   q.reverse = f.boolean("reverse");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (!opts) return;
   if (opts->history_size == 0 || opts->history_ttl.count() == 0)
     return done(fail(ErrorCode::not_available));
   q.history_meta_ttl_ms = publish_options(*opts).history_meta_ttl_ms;
@@ -360,9 +363,8 @@ void ApiCall::history(const RequestFields& f, Done done) {
 void ApiCall::history_remove(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) return done(ApiReply{ApiReply::Status::ok, err, {}});
+  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (!opts) return;
   if (opts->history_size == 0 || opts->history_ttl.count() == 0)
     return done(fail(ErrorCode::not_available));
   self_->request(ctx_.engine, kRequestTimeout, hist_rm_atom::value, channel)

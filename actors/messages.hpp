@@ -16,7 +16,7 @@
 
 #include "engine/codes.hpp"
 #include "engine/types.hpp"
-#include "transport/http/api_reply.hpp"
+#include "proto/codec/api_reply.hpp"
 
 namespace herald {
 

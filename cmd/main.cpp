@@ -15,7 +15,7 @@
 #include "config/config_loader.hpp"
 #include "config/duration.hpp"
 #include "config/genconfig.hpp"
-#include "transport/jwt/jwt.hpp"
+#include "proto/jwt/jwt.hpp"
 
 extern char** environ;
 

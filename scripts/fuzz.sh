@@ -18,8 +18,8 @@ CXX_FUZZ=${HERALD_FUZZ_CXX:-clang++-16}
 BUILD_DIR=${HERALD_FUZZ_BUILD_DIR:-build-fuzz}
 # name:seed corpus. The protocol corpora are shared with the codec's unit tests.
 TARGETS=(
-  json_batch_fuzz:tests/transport/protocol/corpus/json
-  protobuf_stream_fuzz:tests/transport/protocol/corpus/protobuf
+  json_batch_fuzz:tests/proto/codec/corpus/json
+  protobuf_stream_fuzz:tests/proto/codec/corpus/protobuf
   jwt_fuzz:tests/fuzz/corpus/jwt
   config_fuzz:tests/fuzz/corpus/config
 )

@@ -1,7 +1,7 @@
 #include "actors/api/api_request.hpp"
 
 #include "actors/api/json_writer.hpp"
-#include "transport/jwt/base64.hpp"
+#include "proto/jwt/base64.hpp"
 
 namespace herald {
 

@@ -1,6 +1,6 @@
 #include "actors/api/json_writer.hpp"
 
-#include "transport/protocol/json_writer.hpp"
+#include "proto/codec/json_writer.hpp"
 
 #include <charconv>
 #include <cmath>

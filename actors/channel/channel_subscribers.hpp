@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "transport/protocol/codec.hpp"
+#include "proto/codec/codec.hpp"
 
 namespace herald {
 

@@ -9,7 +9,7 @@
 #include "actors/node/node_actor.hpp"
 #include "config/channel_resolver.hpp"
 #include "config/config.hpp"
-#include "transport/jwt/jwt.hpp"
+#include "proto/jwt/jwt.hpp"
 
 namespace herald {
 

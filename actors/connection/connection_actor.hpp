@@ -23,8 +23,8 @@
 #include "actors/connection/client_context.hpp"
 #include "actors/connection/subscription.hpp"
 #include "actors/node/connection_control.hpp"
-#include "transport/protocol/codec.hpp"
-#include "transport/ws/ws_connection.hpp"
+#include "proto/codec/codec.hpp"
+#include "proto/codec/ws_connection.hpp"
 
 namespace herald {
 

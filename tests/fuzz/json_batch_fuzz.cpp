@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "transport/protocol/fuzz_entry.hpp"
+#include "proto/codec/fuzz_entry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return herald::protocol::fuzz_decode_json(data, size);

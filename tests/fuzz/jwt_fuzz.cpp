@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "transport/jwt/fuzz.hpp"
+#include "proto/jwt/fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return herald::jwt::fuzz_jwt_parse(data, size);

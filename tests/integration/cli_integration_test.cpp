@@ -9,7 +9,7 @@
 
 #include "tests/support/herald_process.hpp"
 #include "tests/support/http_client.hpp"
-#include "transport/jwt/jwt.hpp"
+#include "proto/jwt/jwt.hpp"
 
 namespace herald::test {
 namespace {

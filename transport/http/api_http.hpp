@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "transport/http/api_reply.hpp"
+#include "proto/codec/api_reply.hpp"
 #include "transport/http/http_types.hpp"
 
 namespace herald {

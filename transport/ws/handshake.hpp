@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "transport/protocol/client_protocol.hpp"
+#include "proto/codec/client_protocol.hpp"
 
 namespace herald::ws {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "transport/http/http_server.hpp"
-#include "transport/ws/ws_connection.hpp"
+#include "proto/codec/ws_connection.hpp"
 
 namespace herald {
 

@@ -8,7 +8,7 @@
 #include "actors/engine/memory_engine_actor.hpp"
 #include "config/config_loader.hpp"
 #include "tests/actors/connection/fake_ws.hpp"
-#include "transport/jwt/jwt.hpp"
+#include "proto/jwt/jwt.hpp"
 
 namespace herald {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "transport/ws/ws_connection.hpp"
+#include "proto/codec/ws_connection.hpp"
 
 namespace herald::test {
 

@@ -1,0 +1,55 @@
+// A client WebSocket connection as the layers above see it: a thread-safe handle with no
+// Beast types. The connection actor owns the protocol; this only moves frames.
+//
+// Writes coalesce: every send() appends one encoded message to the pending buffer (JSON
+// messages joined by '\n', protobuf ones already varint-prefixed) and at most one flush is
+// posted to the connection's strand, which writes everything pending as ONE WebSocket frame.
+// The pending + in-flight bytes are bounded by `queue_max_size`; past it the connection is
+// closed with 3008 "slow".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proto/codec/client_protocol.hpp"
+
+namespace herald {
+
+/// What the handshake told us about a new connection.
+struct WsHandshake {
+  protocol::Protocol protocol = protocol::Protocol::json;
+  std::string remote_address;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
+  bool ws_frame_ping_pong = false;  ///< ?cf_ws_frame_ping_pong=true: native WS pings instead
+};
+
+class WsConnection {
+ public:
+  struct Callbacks {
+    /// One complete WebSocket message (text or binary), on an io thread.
+    std::function<void(std::string message)> on_message;
+    /// The connection is gone (peer closed, error, or after close()); called exactly once.
+    std::function<void()> on_closed;
+  };
+
+  virtual ~WsConnection() = default;
+
+  /// Starts reading; no message is delivered before this.
+  virtual void start(Callbacks callbacks) = 0;
+  /// Appends one encoded message to the outbound buffer (see above). Returns false when the
+  /// connection is closing or the queue overflowed (then it closes with 3008).
+  virtual bool send(std::string_view message) = 0;
+  /// Flushes what is pending, sends a close frame with `code` and `reason` (≤123 bytes), waits
+  /// up to 5 s for the peer's close, then drops the TCP connection. Idempotent.
+  virtual void close(uint16_t code, std::string_view reason) = 0;
+};
+
+/// Called on an io thread for each accepted WebSocket connection.
+using WsAcceptFn = std::function<void(std::shared_ptr<WsConnection>, WsHandshake)>;
+
+}  // namespace herald

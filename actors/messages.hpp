@@ -48,6 +48,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using released_atom = caf::atom_constant<caf::atom("released")>;
 
 // -- payloads -------------------------------------------------------------------------------
 

@@ -9,8 +9,12 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "actors/api/api_actor.hpp"
 #include "actors/connection/connection_actor.hpp"
@@ -50,6 +54,59 @@ unsigned worker_threads() {
   return n == 0 ? 1 : n;
 }
 
+/// How often the connection timers (ping, pong, expiry, presence) are checked: their
+/// resolution. Centrifugo's own timers are seconds apart; 50 ms is far below what a client sees.
+constexpr std::chrono::milliseconds kTimerTick{50};
+
+/// Connection actors alive, so that shutdown can stop those still waiting for a transport
+/// that will never report back (the io threads are gone), instead of ~actor_system waiting
+/// for them forever. Also where an actor's abnormal end gets logged: CAF 0.17 as packaged
+/// has its own logging compiled out.
+class LiveConnections {
+ public:
+  void add(const caf::actor& a) {
+    {
+      std::lock_guard lock(mu_);
+      live_.insert(a.address());
+    }
+    a->attach_functor([this, addr = a.address()](const caf::error& reason) {
+      {
+        std::lock_guard lock(mu_);
+        live_.erase(addr);
+      }
+      if (reason && reason != caf::exit_reason::user_shutdown)
+        spdlog::error("msg=\"connection actor failed\" reason=\"{}\"", caf::to_string(reason));
+    });
+  }
+
+  /// Stops every connection actor still alive; returns how many.
+  size_t stop_all() {
+    std::vector<caf::actor_addr> left;
+    {
+      std::lock_guard lock(mu_);
+      left.assign(live_.begin(), live_.end());
+    }
+    for (const auto& addr : left)
+      if (auto a = caf::actor_cast<caf::actor>(addr))
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    return left.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<caf::actor_addr> live_;
+};
+
+/// Logs the end of an actor the node cannot work without, unless it is the planned one.
+template <class Handle>
+void log_if_fails(const Handle& actor, const char* what) {
+  actor->attach_functor([what](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::user_shutdown)
+      spdlog::error("msg=\"actor failed\" actor={} reason=\"{}\"", what,
+                    caf::to_string(reason));
+  });
+}
+
 /// The one bridge between Asio sessions and actors: round-robin over the API actor pool.
 class ApiBridge {
  public:
@@ -80,7 +137,16 @@ int run_node(Config config) {
                  "hint=\"set http_api.key in the config or HERALD_HTTP_API_KEY to keep a key\"",
                  config.http_api.key);
   }
-  if (!config.pid_file.empty()) std::ofstream(config.pid_file) << getpid() << "\n";
+  if (!config.pid_file.empty()) {
+    std::ofstream pid(config.pid_file);
+    pid << getpid() << "\n";
+    pid.close();
+    if (!pid) {
+      spdlog::error("msg=\"cannot write pid file\" pid_file=\"{}\" error=\"{}\"",
+                    config.pid_file, std::strerror(errno));
+      return 1;
+    }
+  }
 
   auto shared_config = std::make_shared<const Config>(config);
   const unsigned threads = worker_threads();
@@ -88,14 +154,18 @@ int run_node(Config config) {
   // Declared before the actor system: ~actor_system waits for actors whose callbacks post
   // onto this io_context, so it must be destroyed after them.
   asio::io_context ioc(static_cast<int>(threads));
+  // Also before the actor system: connection actors report their end to it until the last.
+  LiveConnections live_connections;
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
-  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{caf_cfg};
 
-  auto engine = system.spawn(memory_engine_actor_impl);
+  auto engine = system.spawn(memory_engine_actor_impl, EngineClock{});
   auto node = system.spawn(node_actor_impl, engine);
+  log_if_fails(engine, "engine");
+  log_if_fails(node, "node");
+  auto timers = std::make_shared<TimerService>();
 
   auto ctx = std::make_shared<ApiContext>();
   ctx->config = shared_config;
@@ -107,8 +177,10 @@ int run_node(Config config) {
                                                 : config.node.name;
   ctx->identity.version = HERALD_VERSION_STRING;
   std::vector<api_actor> pool;
-  for (unsigned i = 0; i < threads; ++i)
+  for (unsigned i = 0; i < threads; ++i) {
     pool.push_back(system.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx)));
+    log_if_fails(pool.back(), "api");
+  }
   auto bridge = std::make_shared<ApiBridge>(pool);
 
   ApiHttpOptions api_opts;
@@ -133,7 +205,7 @@ int run_node(Config config) {
   // Client connections: each accepted WebSocket gets a connection actor; the transport's
   // callbacks only enqueue messages to it (never block an io thread).
   auto client_ctx = ClientContext::make(shared_config, ctx->resolver, engine, node,
-                                        ctx->identity.name, HERALD_VERSION_STRING);
+                                        ctx->identity.name, HERALD_VERSION_STRING, timers);
   WsOptions ws_opts;
   ws_opts.allowed_origins = config.client.allowed_origins;
   ws_opts.message_size_limit = config.websocket.message_size_limit;
@@ -141,9 +213,14 @@ int run_node(Config config) {
   ws_opts.queue_max_size = config.client.queue_max_size;
   ws_opts.compression = config.websocket.compression;
   ws_opts.compression_level = config.websocket.compression_level;
+  ws_opts.on_error = [](std::string_view what, std::string_view error) {
+    spdlog::error("msg=\"websocket: {} failed\" error=\"{}\"", what, error);
+  };
   auto ws_endpoint = std::make_shared<WsEndpoint>(
-      ws_opts, [&system, client_ctx](std::shared_ptr<WsConnection> conn, WsHandshake hs) {
+      ws_opts, [&system, client_ctx, &live_connections](std::shared_ptr<WsConnection> conn,
+                                                        WsHandshake hs) {
         auto actor = system.spawn(connection_actor_impl, client_ctx, conn, std::move(hs));
+        live_connections.add(caf::actor_cast<caf::actor>(actor));
         WsConnection::Callbacks cb;
         cb.on_message = [actor](std::string m) {
           caf::anon_send(actor, frame_atom::value, std::move(m));
@@ -174,6 +251,17 @@ int run_node(Config config) {
                HERALD_VERSION_STRING, ctx->identity.name, ctx->identity.uid, config.engine.type,
                config.http_server.address, server.port(), threads);
 
+  // Connection timers run on the io threads: one tick advances all of them.
+  asio::steady_timer timer_tick(ioc);
+  std::function<void()> tick = [&] {
+    timers->advance(std::chrono::steady_clock::now());
+    timer_tick.expires_after(kTimerTick);
+    timer_tick.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) tick();
+    });
+  };
+  tick();
+
   // Graceful stop: refuse new connections, let requests in flight finish within
   // shutdown.timeout, then stop the io threads and the actors.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -194,6 +282,7 @@ int run_node(Config config) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("msg=\"shutting down\" signal={} timeout_ms={}", sig, deadline_budget.count());
+    timer_tick.cancel();
     server.stop();
     drain(std::chrono::steady_clock::now() + deadline_budget);
   });
@@ -203,6 +292,10 @@ int run_node(Config config) {
   ioc.run();
   for (auto& t : io_threads) t.join();
 
+  // Connections whose close did not finish within shutdown.timeout wait for a transport that
+  // is gone: stop them, or ~actor_system would wait for them forever.
+  if (size_t n = live_connections.stop_all())
+    spdlog::info("msg=\"stopping connections left open\" count={}", n);
   caf::anon_send(node, shutdown_atom::value);
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -57,6 +57,9 @@ struct ChannelOptions {
   bool state_proxy_enabled = false;
   /// Which state events to send: "occupied", "vacated"; empty = both.
   std::vector<std::string> state_events;
+
+  /// Whether channels keep a history stream (both a size and a retention are set).
+  bool has_history() const { return history_size > 0 && history_ttl.count() > 0; }
 };
 
 /// One `channel.namespaces[]` item. In JSON the options sit flat next to "name".

@@ -79,7 +79,7 @@ class ChannelRules {
                                      ") must not exceed the history meta ttl (" +
                                      format_duration(meta) + ")");
     }
-    const bool history = o.history_size > 0 && o.history_ttl.count() > 0;
+    const bool history = o.has_history();
     if (o.force_recovery && !history) {
       err(path + ".force_recovery", "requires history (history_size and history_ttl)");
     }

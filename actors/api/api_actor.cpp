@@ -248,8 +248,10 @@ void ApiCall::subscribe(const RequestFields& f, Done done) {
   if (filter.user.empty() || req.channel.empty() || bad_info || bad_data)
     return done(fail(ErrorCode::bad_request));
   if (!resolve_or_fail(req.channel, done)) return;
+  // Answers the first failure among the user's connections, as Centrifugo does.
   self_->request(ctx_.node, kRequestTimeout, sub_atom::value, filter, req)
-      .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
+      .then([done](Error& e) { done(e ? ApiReply{ApiReply::Status::ok, e, {}} : ok("{}")); },
+            [done](caf::error& e) { done(fail(e)); });
 }
 
 void ApiCall::unsubscribe(const RequestFields& f, Done done) {
@@ -342,7 +344,7 @@ void ApiCall::history(const RequestFields& f, Done done) {
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
   const ChannelOptions* opts = resolve_or_fail(channel, done);
   if (!opts) return;
-  if (opts->history_size == 0 || opts->history_ttl.count() == 0)
+  if (!opts->has_history())
     return done(fail(ErrorCode::not_available));
   q.history_meta_ttl_ms = publish_options(*opts).history_meta_ttl_ms;
   self_->request(ctx_.engine, kRequestTimeout, history_atom::value, channel, q)
@@ -365,7 +367,7 @@ void ApiCall::history_remove(const RequestFields& f, Done done) {
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
   const ChannelOptions* opts = resolve_or_fail(channel, done);
   if (!opts) return;
-  if (opts->history_size == 0 || opts->history_ttl.count() == 0)
+  if (!opts->has_history())
     return done(fail(ErrorCode::not_available));
   self_->request(ctx_.engine, kRequestTimeout, hist_rm_atom::value, channel)
       .then([done](bool) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });

@@ -3,11 +3,22 @@
 namespace herald {
 
 channel_actor::behavior_type channel_actor_impl(
-    channel_actor::stateful_pointer<ChannelActorState> self, std::string channel) {
+    channel_actor::stateful_pointer<ChannelActorState> self, std::string channel,
+    subscriber_release_actor node) {
   self->state.channel = std::move(channel);
+  // A subscriber that dies without unsubscribing: drop it and tell the node, which counts the
+  // channel's subscribers to know when to stop this actor.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (self->state.subscribers.remove(dm.source))
+      self->send(node, released_atom::value, self->state.channel);
+  });
   return {
-      [=](sub_atom, SubscriberSpec& spec) { self->state.subscribers.add(spec); },
-      [=](unsub_atom, subscriber_actor& actor) { self->state.subscribers.remove(actor); },
+      [=](sub_atom, SubscriberSpec& spec) {
+        if (self->state.subscribers.add(spec)) self->monitor(spec.actor);
+      },
+      [=](unsub_atom, subscriber_actor& actor) {
+        if (self->state.subscribers.remove(actor)) self->demonitor(actor.address());
+      },
       [=](deliver_atom, BrokerEventPtr& event) {
         auto& subs = self->state.subscribers;
         auto push = subs.encode(event);

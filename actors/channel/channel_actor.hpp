@@ -6,6 +6,9 @@
 //   unsub(subscriber_actor)    -> ()
 //   deliver(BrokerEventPtr)    -> (): publication, join or leave for this channel
 //   shutdown()                 -> (): the node saw the last subscriber leave; quit
+//
+// It monitors its subscribers: one that dies without unsubscribing is dropped and the node
+// told (`released`), so its count of the channel's subscribers stays true.
 #pragma once
 
 #include <string>
@@ -20,6 +23,9 @@ using channel_actor =
                      caf::reacts_to<unsub_atom, subscriber_actor>,
                      caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<shutdown_atom>>;
 
+/// Who hears that a subscriber died without unsubscribing (the node).
+using subscriber_release_actor = caf::typed_actor<caf::reacts_to<released_atom, std::string>>;
+
 struct ChannelActorState {
   std::string channel;
   ChannelSubscribers subscribers;
@@ -27,7 +33,9 @@ struct ChannelActorState {
   static inline const char* name = "herald.channel";
 };
 
+/// `node` hears about subscribers that died without unsubscribing.
 channel_actor::behavior_type channel_actor_impl(
-    channel_actor::stateful_pointer<ChannelActorState> self, std::string channel);
+    channel_actor::stateful_pointer<ChannelActorState> self, std::string channel,
+    subscriber_release_actor node);
 
 }  // namespace herald

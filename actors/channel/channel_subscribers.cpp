@@ -10,21 +10,23 @@ void ChannelSubscribers::count_in(const SubscriberSpec& s, int delta) {
   if (s.join_leave) join_leave_by_protocol_[p] += delta;
 }
 
-void ChannelSubscribers::add(const SubscriberSpec& spec) {
+bool ChannelSubscribers::add(const SubscriberSpec& spec) {
   auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
                          [&](const SubscriberSpec& s) { return s.actor == spec.actor; });
-  if (it != subscribers_.end()) {
+  const bool is_new = it == subscribers_.end();
+  if (!is_new) {
     count_in(*it, -1);
     *it = spec;
   } else {
     subscribers_.push_back(spec);
   }
   count_in(spec, +1);
+  return is_new;
 }
 
-bool ChannelSubscribers::remove(const subscriber_actor& actor) {
+bool ChannelSubscribers::remove(const caf::actor_addr& actor) {
   auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
-                         [&](const SubscriberSpec& s) { return s.actor == actor; });
+                         [&](const SubscriberSpec& s) { return s.actor.address() == actor; });
   if (it == subscribers_.end()) return false;
   count_in(*it, -1);
   *it = std::move(subscribers_.back());

@@ -28,10 +28,12 @@ struct SubscriberSpec {
 
 class ChannelSubscribers {
  public:
-  /// Adds a subscriber, or updates its spec if the actor is already there.
-  void add(const SubscriberSpec& spec);
+  /// Adds a subscriber, or updates its spec if the actor is already there; returns true when
+  /// it was new.
+  bool add(const SubscriberSpec& spec);
   /// Returns false if the actor was not subscribed.
-  bool remove(const subscriber_actor& actor);
+  bool remove(const subscriber_actor& actor) { return remove(actor.address()); }
+  bool remove(const caf::actor_addr& actor);
 
   size_t size() const { return subscribers_.size(); }
   bool empty() const { return subscribers_.empty(); }

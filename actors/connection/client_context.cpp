@@ -21,7 +21,8 @@ void fill(const TokenConfig& t, bool skip_signature, jwt::JwtKeys& keys,
 
 std::shared_ptr<const ClientContext> ClientContext::make(
     std::shared_ptr<const Config> config, std::shared_ptr<const ChannelResolver> resolver,
-    engine_actor engine, node_actor node, std::string node_name, std::string version) {
+    engine_actor engine, node_actor node, std::string node_name, std::string version,
+    std::shared_ptr<TimerService> timers) {
   auto ctx = std::make_shared<ClientContext>();
   const bool skip = config->client.insecure_skip_token_signature_verify;
   fill(config->client.token, skip, ctx->connection_keys, ctx->connection_verify);
@@ -36,6 +37,11 @@ std::shared_ptr<const ClientContext> ClientContext::make(
   ctx->node = std::move(node);
   ctx->node_name = std::move(node_name);
   ctx->version = std::move(version);
+  ctx->timers = std::move(timers);
+  ctx->unix_now = [] {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+  };
   return ctx;
 }
 

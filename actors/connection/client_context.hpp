@@ -5,8 +5,11 @@
 #include <memory>
 #include <string>
 
+#include <functional>
+
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/timer/timer_service.hpp"
 #include "config/channel_resolver.hpp"
 #include "config/config.hpp"
 #include "proto/jwt/jwt.hpp"
@@ -20,17 +23,22 @@ struct ClientContext {
   node_actor node;
   std::string node_name;
   std::string version;
+  /// Ping, pong, expiry and presence timers of every connection of the node.
+  std::shared_ptr<TimerService> timers;
+  /// Unix seconds, for token and subscription expiry (tests replace it).
+  std::function<int64_t()> unix_now;
 
   jwt::JwtKeys connection_keys;
   jwt::VerifyOptions connection_verify;
   jwt::JwtKeys subscription_keys;  ///< client.subscription_token when enabled, else the above
   jwt::VerifyOptions subscription_verify;
 
-  /// Builds the token keys and options from `config`.
+  /// Builds the token keys and options from `config`; the wall clock for `unix_now`.
   static std::shared_ptr<const ClientContext> make(std::shared_ptr<const Config> config,
                                                    std::shared_ptr<const ChannelResolver> resolver,
                                                    engine_actor engine, node_actor node,
-                                                   std::string node_name, std::string version);
+                                                   std::string node_name, std::string version,
+                                                   std::shared_ptr<TimerService> timers);
 };
 
 }  // namespace herald

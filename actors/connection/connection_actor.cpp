@@ -6,12 +6,12 @@ namespace herald {
 
 namespace conn {
 
-int64_t unix_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 namespace {
+
+/// How long a connection whose connect failed stays open, ignoring input, before its TCP
+/// connection is dropped: the client sees the error reply and closes first (Centrifugo waits
+/// the same 5 s for the peer's close).
+constexpr std::chrono::seconds kConnectFailedGrace{5};
 /// Encoding scratch space shared by the connections of a worker thread: send() copies the
 /// bytes into the connection's own buffer, so none needs to keep one.
 std::string& scratch() {
@@ -34,10 +34,31 @@ void Logic::reply_error(uint32_t id, ErrorCode code) {
   reply(r);
 }
 
+uint32_t Logic::ttl_until(int64_t expire_at) const {
+  int64_t left = expire_at - unix_now();
+  return left > 0 ? static_cast<uint32_t>(left) : 0;
+}
+
 void Logic::arm(ConnTimer kind, std::chrono::milliseconds after) {
   auto k = static_cast<uint8_t>(kind);
-  uint64_t gen = ++st_.timer_gen[k];
-  self_->delayed_send(self_, after, timer_atom::value, k, gen);
+  TimerService& timers = *st_.ctx->timers;
+  timers.cancel(st_.timers[k]);
+  // Weak: a pending timer must not keep a closed connection alive (disarm_all also drops it).
+  caf::weak_actor_ptr weak{self_->ctrl()};
+  st_.timers[k] = timers.schedule_after(after, [weak, k](TimerService::TimerId id) {
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<connection_actor>(strong), timer_atom::value, k, id);
+  });
+}
+
+void Logic::disarm(ConnTimer kind) {
+  auto k = static_cast<uint8_t>(kind);
+  st_.ctx->timers->cancel(st_.timers[k]);
+  st_.timers[k] = 0;
+}
+
+void Logic::disarm_all() {
+  for (size_t k = 0; k < st_.timers.size(); ++k) disarm(static_cast<ConnTimer>(k));
 }
 
 ClientInfo Logic::client_info(const std::string& chan_info) const {
@@ -46,6 +67,12 @@ ClientInfo Logic::client_info(const std::string& chan_info) const {
 
 void Logic::on_frame(std::string& frame) {
   if (st_.closing) return;
+  if (st_.connect_failed) {
+    // Ignored, as Centrifugo does after a failed connect; let the transport read on.
+    if (st_.ws) st_.ws->consumed(1);
+    return;
+  }
+  ++st_.unconsumed_frames;
   std::vector<proto::Command> cmds;
   if (proto::decode_commands(st_.handshake.protocol, frame, cmds) != proto::DecodeStatus::ok ||
       cmds.empty())
@@ -60,10 +87,29 @@ void Logic::drain() {
     dispatch(cmd);
   }
   if (st_.queue_head == st_.queue.size()) {
-    // All handled: give the memory back, idle connections hold none.
+    // All handled: give the memory back, idle connections hold none, and let the transport
+    // read what the client sent meanwhile.
     std::vector<proto::Command>().swap(st_.queue);
     st_.queue_head = 0;
+    if (st_.unconsumed_frames > 0 && st_.ws) {
+      st_.ws->consumed(st_.unconsumed_frames);
+      st_.unconsumed_frames = 0;
+    }
   }
+}
+
+void Logic::fail_connect(uint32_t id, const Error& error) {
+  proto::Reply r;
+  r.id = id;
+  r.error = error;
+  reply(r);
+  // Nothing more is read from this client; it gets a grace period to close by itself.
+  st_.connect_failed = true;
+  std::vector<proto::Command>().swap(st_.queue);
+  st_.queue_head = 0;
+  if (st_.unconsumed_frames > 0 && st_.ws) st_.ws->consumed(st_.unconsumed_frames);
+  st_.unconsumed_frames = 0;
+  arm(ConnTimer::stale, kConnectFailedGrace);
 }
 
 void Logic::dispatch(proto::Command& cmd) {
@@ -86,8 +132,9 @@ void Logic::dispatch(proto::Command& cmd) {
     case proto::CommandKind::history:
       return history(cmd.id, std::get<proto::HistoryRequest>(cmd.request));
     case proto::CommandKind::rpc:
-      // No RPC proxy or handler is configured for any method (proxies come later).
-      return reply_error(cmd.id, ErrorCode::method_not_found);
+      // Without an RPC proxy (proxies come later) nothing handles client RPC: "not
+      // available", whatever the method, as Centrifugo answers.
+      return reply_error(cmd.id, ErrorCode::not_available);
     case proto::CommandKind::refresh:
       return refresh(cmd.id, std::get<proto::RefreshRequest>(cmd.request));
     case proto::CommandKind::sub_refresh:
@@ -138,10 +185,14 @@ void Logic::on_push(const EncodedPushPtr& push) {
   if (!st_.ws->send(bytes)) disconnect(disconnect::slow);
 }
 
-void Logic::on_timer(ConnTimer kind, uint64_t gen) {
-  if (st_.closing || st_.timer_gen[static_cast<uint8_t>(kind)] != gen) return;
+void Logic::on_timer(ConnTimer kind, TimerService::TimerId id) {
+  auto k = static_cast<size_t>(kind);
+  if (st_.closing || k >= st_.timers.size() || st_.timers[k] != id) return;
+  st_.timers[k] = 0;
   switch (kind) {
     case ConnTimer::stale:
+      // A failed connect's grace is over: drop the TCP connection without a close frame.
+      if (st_.connect_failed) return disconnect(disconnect::connection_closed);
       if (!st_.connected) disconnect(disconnect::stale);
       break;
     case ConnTimer::ping: {
@@ -168,12 +219,15 @@ void Logic::on_timer(ConnTimer kind, uint64_t gen) {
     case ConnTimer::sub_expire:
       check_sub_expiry();
       break;
+    case ConnTimer::kCount:
+      break;
   }
 }
 
 void Logic::disconnect(uint32_t code, std::string_view reason) {
   if (st_.closing) return;
   st_.closing = true;
+  disarm_all();
   std::vector<std::string> channels;
   for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
   for (const auto& ch : channels) drop_subscription(ch);
@@ -183,6 +237,7 @@ void Logic::disconnect(uint32_t code, std::string_view reason) {
 }
 
 void Logic::on_closed() {
+  disarm_all();
   if (!st_.closing) {
     st_.closing = true;
     std::vector<std::string> channels;
@@ -214,12 +269,12 @@ connection_actor::behavior_type connection_actor_impl(connection_pointer self,
       [=](frame_atom, std::string& frame) { logic->on_frame(frame); },
       [=](closed_atom) { logic->on_closed(); },
       [=](push_atom, EncodedPushPtr& push) { logic->on_push(push); },
-      [=](sub_atom, ServerSubscribeRequest& req) { logic->server_subscribe(req); },
+      [=](sub_atom, ServerSubscribeRequest& req) { return logic->server_subscribe(req); },
       [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },
       [=](disconn_atom, uint32_t code, std::string& reason) { logic->disconnect(code, reason); },
       [=](refresh_atom, ServerRefreshRequest& req) { logic->server_refresh(req); },
-      [=](timer_atom, uint8_t kind, uint64_t gen) {
-        logic->on_timer(static_cast<ConnTimer>(kind), gen);
+      [=](timer_atom, uint8_t kind, TimerService::TimerId id) {
+        logic->on_timer(static_cast<ConnTimer>(kind), id);
       },
   };
 }

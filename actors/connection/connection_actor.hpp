@@ -3,11 +3,11 @@
 //   frame(bytes)                    -> (): one WebSocket message from the client
 //   closed()                        -> (): the transport is gone; clean up and quit
 //   push(EncodedPushPtr)            -> (): a publication/join/leave from a channel actor
-//   sub(ServerSubscribeRequest)     -> (): server API subscribe
 //   unsub(channel)                  -> (): server API unsubscribe (push code 2000)
 //   disconn(code, reason)           -> (): server API disconnect
 //   refresh(ServerRefreshRequest)   -> (): server API refresh
-//   timer(kind, generation)         -> (): its own ping/pong/expiry/presence timers
+//   sub(ServerSubscribeRequest)     -> Error: server API subscribe (code 0 = subscribed)
+//   timer(kind, timer id)           -> (): one of its own timers fired (TimerService)
 //
 // Commands of one connection run strictly in order: a command that needs the engine waits
 // for its answer (`await`) before the next message is handled, so a subscribe reply is
@@ -30,13 +30,14 @@ namespace herald {
 
 using connection_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>, caf::reacts_to<closed_atom>,
-    caf::reacts_to<push_atom, EncodedPushPtr>, caf::reacts_to<sub_atom, ServerSubscribeRequest>,
+    caf::reacts_to<push_atom, EncodedPushPtr>,
+    caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
     caf::reacts_to<unsub_atom, std::string>, caf::reacts_to<disconn_atom, uint32_t, std::string>,
     caf::reacts_to<refresh_atom, ServerRefreshRequest>,
-    caf::reacts_to<timer_atom, uint8_t, uint64_t>>;
+    caf::reacts_to<timer_atom, uint8_t, TimerService::TimerId>>;
 
-/// Timers a connection arms on itself; a generation number voids re-armed ones.
-enum class ConnTimer : uint8_t { stale, ping, pong, expire, presence, sub_expire };
+/// Timers a connection arms on itself, at most one of each kind at a time.
+enum class ConnTimer : uint8_t { stale, ping, pong, expire, presence, sub_expire, kCount };
 
 struct ConnectionState {
   std::shared_ptr<const ClientContext> ctx;
@@ -57,10 +58,18 @@ struct ConnectionState {
   std::vector<protocol::Command> queue;
   size_t queue_head = 0;
   bool busy = false;                     ///< a command waits for the engine or node
+  /// WebSocket messages received whose commands are not all handled yet; the transport stops
+  /// reading past a bound until they are (inbound backpressure).
+  uint32_t unconsumed_frames = 0;
+  /// A connect was refused with an error reply: later frames are ignored and the TCP
+  /// connection is dropped after a grace period, as Centrifugo does.
+  bool connect_failed = false;
 
   bool awaiting_pong = false;
   bool presence_timer_armed = false;  ///< only while a subscription keeps presence
-  std::array<uint64_t, 6> timer_gen{};
+  /// The armed timer of each kind (0 = none); a fired timer whose id no longer matches was
+  /// re-armed or cancelled meanwhile and is ignored.
+  std::array<TimerService::TimerId, static_cast<size_t>(ConnTimer::kCount)> timers{};
 
   static inline const char* name = "herald.connection";
 };

@@ -1,17 +1,17 @@
 // connect, refresh and the server API's refresh.
 #include <random>
 
+#include <spdlog/spdlog.h>
+
+#include <set>
+
 #include "actors/connection/connection_logic.hpp"
+#include "actors/errors.hpp"
 #include "config/random.hpp"
 
 namespace herald::conn {
 
 namespace {
-
-uint32_t ttl_until(int64_t expire_at) {
-  int64_t left = expire_at - unix_now();
-  return left > 0 ? static_cast<uint32_t>(left) : 0;
-}
 
 /// Server-side subscriptions named by a connection token, with per-channel claims.
 struct ServerSub {
@@ -41,7 +41,8 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
     auto r = jwt::verify_connection_token(req.token, st_.ctx->connection_keys,
                                           st_.ctx->connection_verify, now);
     if (!r.ok()) {
-      if (jwt::is_expiry_error(r.error)) return reply_error(id, ErrorCode::token_expired);
+      if (jwt::is_expiry_error(r.error))
+        return fail_connect(id, make_error(ErrorCode::token_expired));
       return disconnect(disconnect::invalid_token);
     }
     auto& claims = r.value;
@@ -51,13 +52,17 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
     st_.conn_info = claims.info_bytes();
     if (!cc.insecure) {
       st_.expire_at = claims.expires_at();
-      if (st_.expire_at > 0 && st_.expire_at <= now) return reply_error(id, ErrorCode::expired);
+      if (st_.expire_at > 0 && st_.expire_at <= now)
+        return fail_connect(id, make_error(ErrorCode::expired));
       st_.client_side_refresh = st_.expire_at > 0;
     }
     if (!claims.subs.empty()) {
       for (auto& [ch, claim] : claims.subs) server_subs.push_back({ch, claim});
     } else {
-      for (auto& ch : claims.channels) server_subs.push_back({ch, {}});
+      // A channel listed twice is one subscription.
+      std::set<std::string> seen;
+      for (auto& ch : claims.channels)
+        if (seen.insert(ch).second) server_subs.push_back({ch, {}});
     }
   } else if (!cc.allow_anonymous_connect_without_token && !cc.insecure) {
     return disconnect(disconnect::bad_request);  // "credentials not found"
@@ -66,8 +71,9 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
   // Every server-side channel must resolve before anything is registered.
   std::vector<std::pair<std::string, Subscription>> planned;
   for (auto& s : server_subs) {
-    const ChannelOptions* opts = resolve_or_reply(id, s.channel);
-    if (!opts) return;
+    Error err;
+    const ChannelOptions* opts = resolve(s.channel, err);
+    if (!opts) return fail_connect(id, err);
     Subscription sub;
     sub.options = opts;
     sub.server_side = true;
@@ -78,7 +84,7 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
     // Server-side subscriptions cannot ask for join/leave: only forcing pushes them.
     sub.push_join_leave =
         sub.emit_join_leave && o.force_push_join_leave.value_or(opts->force_push_join_leave);
-    const bool history = opts->history_size > 0 && opts->history_ttl.count() > 0;
+    const bool history = opts->has_history();
     sub.recoverable = history && o.force_recovery.value_or(opts->force_recovery);
     sub.positioned =
         history && (sub.recoverable || o.force_positioning.value_or(opts->force_positioning));
@@ -131,12 +137,20 @@ void Logic::establish_next(std::shared_ptr<ServerSubsInProgress> p) {
     // those the client asked for in ConnectRequest.subs.
     auto& [channel, sub] = p->planned[p->next++];
     auto rec = p->recover.find(channel);
-    bool recover = rec != p->recover.end() && rec->second.recover && sub.recoverable;
+    const bool asked = rec != p->recover.end() && rec->second.recover;
+    bool recover = asked && sub.recoverable;
     StreamPosition since;
     if (recover) since = StreamPosition{rec->second.offset, rec->second.epoch};
     std::string ch = channel;
-    return establish(ch, sub, recover, since, [this, ch, p](SubscribeOutcome out) {
-      if (!out.error) p->result->subs[ch] = std::move(out.result);
+    return establish(ch, sub, recover, since, [this, ch, p, asked](SubscribeOutcome out) {
+      if (out.error) {
+        spdlog::warn("msg=\"server-side subscription failed at connect\" client={} user={} "
+                     "channel=\"{}\" code={} error=\"{}\"",
+                     st_.client, st_.user, ch, out.error.code, out.error.message);
+      } else {
+        out.result.was_recovering = asked;
+        p->result->subs[ch] = std::move(out.result);
+      }
       establish_next(p);
     });
   }
@@ -173,7 +187,7 @@ void Logic::refresh(uint32_t id, proto::RefreshRequest& req) {
     res.ttl = ttl_until(expire_at);
     arm(ConnTimer::expire, std::chrono::seconds(res.ttl) + cfg().client.expired_close_delay);
   } else {
-    ++st_.timer_gen[static_cast<uint8_t>(ConnTimer::expire)];  // void the pending check
+    disarm(ConnTimer::expire);
   }
   proto::Reply reply_msg;
   reply_msg.id = id;
@@ -184,12 +198,24 @@ void Logic::refresh(uint32_t id, proto::RefreshRequest& req) {
 void Logic::server_refresh(const ServerRefreshRequest& req) {
   if (st_.closing || !st_.connected) return;
   if (req.expired) return disconnect(disconnect::expired);
-  if (!req.info.empty()) st_.conn_info = req.info;
-  st_.expire_at = req.expire_at;
-  if (req.expire_at > 0)
-    arm(ConnTimer::expire, std::chrono::seconds(ttl_until(req.expire_at)));
-  else
-    ++st_.timer_gen[static_cast<uint8_t>(ConnTimer::expire)];
+  // Centrifugo's semantics: a new expiry in the past disconnects; info changes only with a
+  // new expiry in the future; the client learns its new TTL from a `refresh` push.
+  proto::RefreshPush push;
+  if (req.expire_at > 0) {
+    const uint32_t ttl = ttl_until(req.expire_at);
+    if (ttl == 0) return disconnect(disconnect::expired);
+    if (!req.info.empty()) st_.conn_info = req.info;
+    st_.expire_at = req.expire_at;
+    arm(ConnTimer::expire, std::chrono::seconds(ttl) + cfg().client.expired_close_delay);
+    push.expires = true;
+    push.ttl = ttl;
+  } else {
+    st_.expire_at = 0;
+    disarm(ConnTimer::expire);
+  }
+  proto::Reply r;
+  r.result = proto::Push{"", push};
+  reply(r);
 }
 
 }  // namespace herald::conn

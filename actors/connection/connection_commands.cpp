@@ -69,7 +69,9 @@ int64_t Logic::meta_ttl_ms(const ChannelOptions& opts) const {
 }
 
 void Logic::publish(uint32_t id, proto::PublishRequest& req) {
-  if (req.channel.empty() || req.data.empty()) return disconnect(disconnect::bad_request);
+  if (req.channel.empty()) return disconnect(disconnect::bad_request);
+  // No data is a bad request, not a protocol violation: the connection stays.
+  if (req.data.empty()) return reply_error(id, ErrorCode::bad_request);
   const ChannelOptions* opts = resolve_or_reply(id, req.channel);
   if (!opts) return;
   if (opts->publish_proxy_enabled) return reply_error(id, ErrorCode::not_available);
@@ -122,7 +124,7 @@ void Logic::history(uint32_t id, proto::HistoryRequest& req) {
   if (req.channel.empty()) return disconnect(disconnect::bad_request);
   const ChannelOptions* opts = resolve_or_reply(id, req.channel);
   if (!opts) return;
-  if (opts->history_size == 0 || opts->history_ttl.count() == 0)
+  if (!opts->has_history())
     return reply_error(id, ErrorCode::not_available);
   if (!permitted(opts->allow_history_for_client, opts->allow_history_for_subscriber,
                  opts->allow_history_for_anonymous, req.channel))

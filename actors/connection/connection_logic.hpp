@@ -13,8 +13,6 @@ namespace proto = herald::protocol;
 /// Engine/node calls are local; this only bounds a lost reply.
 inline constexpr auto kRequestTimeout = std::chrono::seconds(10);
 
-int64_t unix_now();
-
 /// The actor's behaviour; one instance per actor, every method runs inside its message
 /// handling.
 class Logic {
@@ -33,7 +31,7 @@ class Logic {
     drain();
   }
   void on_push(const EncodedPushPtr& push);
-  void on_timer(ConnTimer kind, uint64_t gen);
+  void on_timer(ConnTimer kind, TimerService::TimerId id);
   /// Closes with `code`; cleans up subscriptions, presence and node registration.
   void disconnect(uint32_t code, std::string_view reason);
   void disconnect(const DisconnectCode& d) { disconnect(d.code, d.reason); }
@@ -41,12 +39,24 @@ class Logic {
   void on_closed();
   void reply(const proto::Reply& r);
   void reply_error(uint32_t id, ErrorCode code);
+  /// Arms the timer of `kind` to fire after `after`, replacing the one armed before.
   void arm(ConnTimer kind, std::chrono::milliseconds after);
+  /// Cancels the timer of `kind`, if armed.
+  void disarm(ConnTimer kind);
+  /// Cancels every timer: the connection is going away and must hold nothing.
+  void disarm_all();
+  /// The node's wall clock in unix seconds (injected in tests).
+  int64_t unix_now() const { return st_.ctx->unix_now(); }
+  /// Whole seconds from now until `expire_at` (unix seconds), 0 if past.
+  uint32_t ttl_until(int64_t expire_at) const;
   const Config& cfg() const { return *st_.ctx->config; }
   ClientInfo client_info(const std::string& chan_info) const;
 
   // -- connection_auth.cpp ---------------------------------------------------------------
   void connect(uint32_t id, proto::ConnectRequest& req);
+  /// Answers connect `id` with `error`; the connection then ignores its input and drops the
+  /// TCP connection after a grace period.
+  void fail_connect(uint32_t id, const Error& error);
   void refresh(uint32_t id, proto::RefreshRequest& req);
   void server_refresh(const ServerRefreshRequest& req);
   void start_ping();
@@ -64,7 +74,8 @@ class Logic {
   void subscribe(uint32_t id, proto::SubscribeRequest& req);
   void unsubscribe(uint32_t id, proto::UnsubscribeRequest& req);
   void sub_refresh(uint32_t id, proto::SubRefreshRequest& req);
-  void server_subscribe(const ServerSubscribeRequest& req);
+  /// Subscribes server-side; the answer is the subscription's outcome (code 0 = ok).
+  caf::typed_response_promise<Error> server_subscribe(const ServerSubscribeRequest& req);
   void server_unsubscribe(const std::string& channel);
   /// Removes a subscription: node, presence, leave. Sends nothing to the client.
   void drop_subscription(const std::string& channel);
@@ -76,6 +87,7 @@ class Logic {
   };
   void establish(const std::string& channel, Subscription sub, bool recover,
                  const StreamPosition& since, std::function<void(SubscribeOutcome)> done);
+  /// Unsubscribes what has expired, then arms one timer for the earliest expiry left.
   void check_sub_expiry();
 
   // -- connection_commands.cpp -----------------------------------------------------------

@@ -6,22 +6,11 @@
 
 namespace herald::conn {
 
-namespace {
-
-uint32_t ttl_until(int64_t expire_at) {
-  int64_t left = expire_at - unix_now();
-  return left > 0 ? static_cast<uint32_t>(left) : 0;
-}
-
-bool has_history(const ChannelOptions& o) {
-  return o.history_size > 0 && o.history_ttl.count() > 0;
-}
-
-}  // namespace
-
 void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
   const std::string& channel = req.channel;
   if (channel.empty()) return disconnect(disconnect::bad_request);
+  // "fossil" is the only delta type there is; asking for another is a protocol error.
+  if (!req.delta.empty() && req.delta != "fossil") return disconnect(disconnect::bad_request);
   if (st_.subs.count(channel)) return reply_error(id, ErrorCode::already_subscribed);
   const int limit = cfg().client.channel_limit;
   if (limit > 0 && st_.subs.size() >= static_cast<size_t>(limit))
@@ -72,7 +61,7 @@ void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
     if (!allowed && !cfg().client.insecure) return reply_error(id, ErrorCode::permission_denied);
   }
 
-  const bool history = has_history(opts);
+  const bool history = opts.has_history();
   const bool history_permission = opts.allow_history_for_client ||
                                   opts.allow_history_for_subscriber || cfg().client.insecure;
   sub.presence = ov.presence.value_or(opts.presence);
@@ -100,8 +89,7 @@ void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
                 if (expire_at > 0) {
                   out.result.expires = true;
                   out.result.ttl = ttl_until(expire_at);
-                  arm(ConnTimer::sub_expire, std::chrono::seconds(out.result.ttl) +
-                                                 cfg().client.expired_sub_close_delay);
+                  check_sub_expiry();
                 }
                 r.result = std::move(out.result);
               }
@@ -112,6 +100,12 @@ void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
 
 void Logic::establish(const std::string& channel, Subscription sub, bool recover,
                       const StreamPosition& since, std::function<void(SubscribeOutcome)> done) {
+  if (st_.subs.count(channel)) {
+    // Registering twice would count this connection twice in the channel's subscribers.
+    SubscribeOutcome out;
+    out.error = make_error(ErrorCode::already_subscribed);
+    return done(std::move(out));
+  }
   // Registered with the node first, so no publication after the position read is missed;
   // the ones before it are filtered by offset in on_push.
   const bool track = sub.positioned;
@@ -219,9 +213,8 @@ void Logic::sub_refresh(uint32_t id, proto::SubRefreshRequest& req) {
   if (expire_at > 0) {
     res.expires = true;
     res.ttl = ttl_until(expire_at);
-    arm(ConnTimer::sub_expire,
-        std::chrono::seconds(res.ttl) + cfg().client.expired_sub_close_delay);
   }
+  check_sub_expiry();
   proto::Reply rep;
   rep.id = id;
   rep.result = res;
@@ -229,15 +222,21 @@ void Logic::sub_refresh(uint32_t id, proto::SubRefreshRequest& req) {
 }
 
 void Logic::check_sub_expiry() {
+  // One timer serves every subscription: it is always armed for the earliest close time, so
+  // a later, longer expiry never hides an earlier one.
   const int64_t now = unix_now();
-  int64_t next = 0;
+  const int64_t grace =
+      std::chrono::duration_cast<std::chrono::seconds>(cfg().client.expired_sub_close_delay)
+          .count();
+  int64_t next = 0;  // the earliest close time still ahead
   std::vector<std::string> expired;
   for (const auto& [ch, s] : st_.subs) {
     if (s.expire_at <= 0) continue;
-    if (s.expire_at <= now) {
+    const int64_t close_at = s.expire_at + grace;
+    if (close_at <= now) {
       expired.push_back(ch);
-    } else if (next == 0 || s.expire_at < next) {
-      next = s.expire_at;
+    } else if (next == 0 || close_at < next) {
+      next = close_at;
     }
   }
   for (const auto& ch : expired) {
@@ -249,16 +248,29 @@ void Logic::check_sub_expiry() {
                                    "subscription expired"}};
     reply(r);
   }
+  if (st_.closing) return;
   if (next > 0)
-    arm(ConnTimer::sub_expire,
-        std::chrono::seconds(next - now) + cfg().client.expired_sub_close_delay);
+    arm(ConnTimer::sub_expire, std::chrono::seconds(next - now));
+  else
+    disarm(ConnTimer::sub_expire);
 }
 
-void Logic::server_subscribe(const ServerSubscribeRequest& req) {
-  if (st_.closing || !st_.connected || st_.subs.count(req.channel)) return;
+caf::typed_response_promise<Error> Logic::server_subscribe(const ServerSubscribeRequest& req) {
+  auto rp = self_->make_response_promise<Error>();
+  if (st_.closing || !st_.connected) {
+    rp.deliver(Error{});  // going away: nothing to subscribe, nothing failed
+    return rp;
+  }
+  if (st_.subs.count(req.channel)) {
+    rp.deliver(make_error(ErrorCode::already_subscribed));
+    return rp;
+  }
   Error err;
   const ChannelOptions* opts = resolve(req.channel, err);
-  if (!opts) return;
+  if (!opts) {
+    rp.deliver(err);
+    return rp;
+  }
   auto flag = [&](const char* k, bool dflt) {
     auto it = req.override.find(k);
     return it == req.override.end() ? dflt : it->second;
@@ -273,16 +285,19 @@ void Logic::server_subscribe(const ServerSubscribeRequest& req) {
   // Server-side subscriptions cannot ask for join/leave: only forcing pushes them.
   sub.push_join_leave =
       sub.emit_join_leave && flag("force_push_join_leave", opts->force_push_join_leave);
-  const bool history = has_history(*opts);
+  const bool history = opts->has_history();
   sub.recoverable = history && flag("force_recovery", opts->force_recovery);
   sub.positioned = history && (sub.recoverable || flag("force_positioning", opts->force_positioning));
   const bool recover = req.recover_since.has_value() && sub.recoverable;
   StreamPosition since = req.recover_since.value_or(StreamPosition{});
   std::string channel = req.channel;
   std::string data = req.data;
+  const bool expires = sub.expire_at > 0;
   begin_async();
-  establish(channel, std::move(sub), recover, since, [this, channel, data](SubscribeOutcome out) {
+  establish(channel, std::move(sub), recover, since,
+            [this, channel, data, rp, expires](SubscribeOutcome out) mutable {
     if (!out.error) {
+      if (expires) check_sub_expiry();
       proto::SubscribePush push;
       push.recoverable = out.result.recoverable;
       push.positioned = out.result.positioned;
@@ -293,8 +308,10 @@ void Logic::server_subscribe(const ServerSubscribeRequest& req) {
       r.result = proto::Push{channel, push};
       reply(r);
     }
+    rp.deliver(out.error);
     end_async();
   });
+  return rp;
 }
 
 void Logic::server_unsubscribe(const std::string& channel) {

@@ -8,8 +8,6 @@ namespace {
 
 using self_ptr = engine_actor::stateful_pointer<MemoryEngineState>;
 
-memory::Clock::time_point now() { return memory::Clock::now(); }
-
 void deliver(self_ptr self, BrokerEvent event) {
   if (!self->state.handler) return;
   self->send(self->state.handler, deliver_atom::value,
@@ -25,12 +23,13 @@ void arm_tick(self_ptr self) {
 
 }  // namespace
 
-engine_actor::behavior_type memory_engine_actor_impl(self_ptr self) {
+engine_actor::behavior_type memory_engine_actor_impl(self_ptr self, EngineClock now) {
+  self->state.now = now ? std::move(now) : EngineClock([] { return memory::Clock::now(); });
   return {
       [=](handler_atom, broker_handler_actor& handler) { self->state.handler = std::move(handler); },
       [=](publish_atom, std::string& channel, Publication& pub,
           PublishOptions& opts) -> PublishOutcome {
-        auto out = self->state.core.publish(channel, pub, opts, now());
+        auto out = self->state.core.publish(channel, pub, opts, self->state.now());
         arm_tick(self);
         if (!out.from_cache) {
           BrokerEvent ev;
@@ -51,7 +50,7 @@ engine_actor::behavior_type memory_engine_actor_impl(self_ptr self) {
       [=](history_atom, std::string& channel,
           HistoryQuery& query) -> caf::result<HistoryResult> {
         Error err;
-        auto result = self->state.core.history(channel, query, now(), &err);
+        auto result = self->state.core.history(channel, query, self->state.now(), &err);
         arm_tick(self);
         if (err) return to_caf_error(static_cast<ErrorCode>(err.code));
         return result;
@@ -61,13 +60,13 @@ engine_actor::behavior_type memory_engine_actor_impl(self_ptr self) {
         return true;
       },
       [=](presence_atom, std::string& channel) -> PresenceMap {
-        return self->state.core.presence(channel, now());
+        return self->state.core.presence(channel, self->state.now());
       },
       [=](pres_stat_atom, std::string& channel) -> PresenceStats {
-        return self->state.core.presence_stats(channel, now());
+        return self->state.core.presence_stats(channel, self->state.now());
       },
       [=](pres_add_atom, std::string& channel, ClientInfo& info, int64_t ttl_ms) {
-        self->state.core.add_presence(channel, info, std::chrono::milliseconds(ttl_ms), now());
+        self->state.core.add_presence(channel, info, std::chrono::milliseconds(ttl_ms), self->state.now());
         arm_tick(self);
       },
       [=](pres_rm_atom, std::string& channel, std::string& client) {
@@ -75,7 +74,7 @@ engine_actor::behavior_type memory_engine_actor_impl(self_ptr self) {
       },
       [=](tick_atom) {
         self->state.tick_armed = false;
-        self->state.core.expire_all(now());
+        self->state.core.expire_all(self->state.now());
         arm_tick(self);
       },
   };

@@ -1,6 +1,6 @@
 // What the node may ask of a connection on behalf of the server API.
 //
-//   sub(ServerSubscribeRequest)   -> (): subscribe the connection server-side
+//   sub(ServerSubscribeRequest)   -> Error: subscribe the connection server-side (code 0 = ok)
 //   unsub(channel)                -> (): unsubscribe it (push code 2000)
 //   disconn(code, reason)         -> (): close it with a disconnect code
 //   refresh(ServerRefreshRequest) -> (): new expiry / info, or expire now
@@ -29,7 +29,7 @@ struct ServerRefreshRequest {
 };
 
 using connection_control_actor =
-    caf::typed_actor<caf::reacts_to<sub_atom, ServerSubscribeRequest>,
+    caf::typed_actor<caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
                      caf::reacts_to<unsub_atom, std::string>,
                      caf::reacts_to<disconn_atom, uint32_t, std::string>,
                      caf::reacts_to<refresh_atom, ServerRefreshRequest>>;

@@ -84,12 +84,29 @@ class NodeRegistry {
     ++users_[it->second.user];
   }
 
-  void remove_connection(const std::string& client) {
+  /// Forgets a connection; returns its control handle (a default one if it was unknown).
+  ConnectionHandle remove_connection(const std::string& client) {
     auto it = connections_.find(client);
-    if (it == connections_.end()) return;
-    auto u = users_.find(it->second.user);
-    if (u != users_.end() && --u->second == 0) users_.erase(u);
-    connections_.erase(it);
+    if (it == connections_.end()) return ConnectionHandle{};
+    ConnectionHandle control = std::move(it->second.control);
+    erase(it);
+    return control;
+  }
+
+  /// Forgets the connections whose control handle satisfies `pred` (a linear scan: for
+  /// connections that died without saying goodbye, which is rare).
+  template <class Pred>
+  size_t remove_connections_if(Pred pred) {
+    size_t n = 0;
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (pred(it->second.control)) {
+        it = erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+    return n;
   }
 
   /// The control handles of every connection matching `filter` (user, client, session; the
@@ -125,8 +142,16 @@ class NodeRegistry {
   }
 
  private:
+  using ConnectionMap = std::unordered_map<std::string, Connection>;
+
+  typename ConnectionMap::iterator erase(typename ConnectionMap::iterator it) {
+    auto u = users_.find(it->second.user);
+    if (u != users_.end() && --u->second == 0) users_.erase(u);
+    return connections_.erase(it);
+  }
+
   std::unordered_map<std::string, Channel> channels_;
-  std::unordered_map<std::string, Connection> connections_;
+  ConnectionMap connections_;
   std::unordered_map<std::string, uint32_t> users_;
   uint32_t num_subs_ = 0;
 };

@@ -37,6 +37,10 @@ class WsConnection {
     std::function<void()> on_closed;
   };
 
+  /// Messages delivered and not yet consumed() before the transport pauses reading. With the
+  /// 64 KiB message limit this bounds a connection's unhandled input to about 1 MiB.
+  static constexpr uint32_t kMaxUnconsumedMessages = 16;
+
   virtual ~WsConnection() = default;
 
   /// Starts reading; no message is delivered before this.
@@ -44,6 +48,10 @@ class WsConnection {
   /// Appends one encoded message to the outbound buffer (see above). Returns false when the
   /// connection is closing or the queue overflowed (then it closes with 3008).
   virtual bool send(std::string_view message) = 0;
+  /// The owner has handled `messages` more of the messages delivered by on_message. The
+  /// transport stops reading after kMaxUnconsumedMessages unhandled ones and resumes here:
+  /// a client cannot pile up work faster than its connection handles it.
+  virtual void consumed(uint32_t messages) = 0;
   /// Flushes what is pending, sends a close frame with `code` and `reason` (≤123 bytes), waits
   /// up to 5 s for the peer's close, then drops the TCP connection. Idempotent.
   virtual void close(uint16_t code, std::string_view reason) = 0;

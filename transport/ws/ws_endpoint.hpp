@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "transport/http/http_server.hpp"
@@ -39,6 +41,9 @@ struct WsOptions {
   /// After a close frame is sent or received: time for the closing handshake, then the TCP
   /// connection is dropped (Centrifugo: 5 s).
   std::chrono::milliseconds close_timeout{5000};
+  /// Told about failures nobody else sees (what failed, the error), e.g. an exception thrown
+  /// while handing a new connection over; the endpoint has no logger of its own.
+  std::function<void(std::string_view what, std::string_view error)> on_error;
 };
 
 namespace ws_detail {

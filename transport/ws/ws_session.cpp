@@ -128,6 +128,13 @@ class Session final : public RegisteredConnection {
     return true;
   }
 
+  void consumed(uint32_t messages) override {
+    asio::post(ws_.get_executor(), [self = self(), messages] {
+      self->unconsumed_ -= std::min(self->unconsumed_, messages);
+      self->read_more();  // resumes a paused reader; a no-op otherwise
+    });
+  }
+
   void close(uint16_t code, std::string_view reason) override {
     {
       std::lock_guard lock(mu_);
@@ -187,6 +194,7 @@ class Session final : public RegisteredConnection {
   std::string out_;  // the frame being written
   std::string msg_;  // the message being read
   size_t filled_ = 0;
+  uint32_t unconsumed_ = 0;  // messages delivered and not yet consumed() by the owner
   std::unique_ptr<CloseRequest> close_req_;
   uint64_t deadline_gen_ = 0;
   const bool json_;
@@ -244,7 +252,8 @@ void Session::on_accept(beast::error_code ec, std::unique_ptr<WsHandshake> hs) {
   if (native_ping_) schedule_ping();
   try {
     if (ep_->accept) ep_->accept(self(), std::move(*hs));
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    if (ep_->options.on_error) ep_->options.on_error("accepting a WebSocket connection", e.what());
     close(1011, "internal server error");
   }
   advance();
@@ -252,6 +261,9 @@ void Session::on_accept(beast::error_code ec, std::unique_ptr<WsHandshake> hs) {
 
 void Session::read_more() {
   if (dead_ || reading_ || !started_ || !open_) return;
+  // Inbound backpressure: the owner has not handled what it got; the kernel's receive buffer,
+  // then TCP flow control, hold the client back until it does.
+  if (unconsumed_ >= kMaxUnconsumedMessages) return;
   size_t room;
   if (filled_ == 0) {
     std::string().swap(msg_);  // back to inline storage while waiting
@@ -281,6 +293,7 @@ void Session::on_read(beast::error_code ec, size_t n) {
   filled_ = 0;
   std::string message = std::move(msg_);
   msg_.clear();
+  ++unconsumed_;
   if (callbacks_.on_message) callbacks_.on_message(std::move(message));
   read_more();
 }

@@ -45,7 +45,7 @@ class ApiActorTest : public ::testing::Test {
 
   caf::actor_system_config cfg_;
   caf::actor_system sys_{cfg_};
-  engine_actor engine_ = sys_.spawn(memory_engine_actor_impl);
+  engine_actor engine_ = sys_.spawn(memory_engine_actor_impl, EngineClock{});
   node_actor node_ = sys_.spawn(node_actor_impl, engine_);
   api_actor api_;
 };

@@ -1,33 +1,31 @@
+// The connection actor's protocol state machine, driven by CAF's test coordinator: every
+// message runs when the test says so and time moves only when the test advances it.
 #include "actors/connection/connection_actor.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <thread>
-
 #include "actors/engine/memory_engine_actor.hpp"
 #include "config/config_loader.hpp"
-#include "tests/actors/connection/fake_ws.hpp"
 #include "proto/jwt/jwt.hpp"
+#include "tests/actors/connection/fake_ws.hpp"
+#include "tests/actors/deterministic.hpp"
 
 namespace herald {
 namespace {
 
 using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 using test::FakeWs;
 
 constexpr const char* kSecret = "test-secret";
-
-int64_t now_s() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string token(const json& claims) {
   return jwt::sign_hs(jwt::JwtAlg::HS256, kSecret, claims);
 }
 
-class ConnectionActorTest : public ::testing::Test {
+class ConnectionActorTest : public ::testing::Test, public test::DeterministicSystem {
  protected:
   void SetUp() override { make_context(R"({})"); }
 
@@ -44,74 +42,101 @@ class ConnectionActorTest : public ::testing::Test {
     Config cfg = *loaded.config;
     cfg.client.token.hmac_secret_key = kSecret;
     auto shared = std::make_shared<const Config>(cfg);
-    ctx_ = ClientContext::make(shared, std::make_shared<const ChannelResolver>(*shared), engine_,
-                               node_, "node-1", "0.1.0");
+    auto ctx = std::const_pointer_cast<ClientContext>(
+        ClientContext::make(shared, std::make_shared<const ChannelResolver>(*shared), engine_,
+                            node_, "node-1", "0.1.0", timers()));
+    ctx->unix_now = [this] { return unix_now(); };
+    ctx_ = ctx;
   }
 
   void TearDown() override {
     caf::anon_send(node_, shutdown_atom::value);
     caf::anon_send_exit(engine_, caf::exit_reason::user_shutdown);
+    run();
   }
 
   struct Client {
+    ConnectionActorTest* t = nullptr;
     std::shared_ptr<FakeWs> ws;
     connection_actor actor;
-    Client() = default;
-    Client(Client&&) = default;
-    // The transport going away is what ends a connection actor.
-    ~Client() {
-      if (actor) caf::anon_send(actor, closed_atom::value);
+
+    void send(const std::string& frame) {
+      caf::anon_send(actor, frame_atom::value, frame);
+      t->run();
+    }
+    /// The next message sent, or null (with a test failure) when nothing was.
+    json next() {
+      t->run();
+      auto m = ws->take();
+      EXPECT_TRUE(m.has_value()) << "nothing sent";
+      return m ? json::parse(*m) : json();
     }
     /// The next message that satisfies `pred`, skipping others.
     template <class Pred>
     json next_where(Pred pred) {
-      for (int i = 0; i < 10; ++i) {
-        json m = next();
-        if (m.is_null() || pred(m)) return m;
+      while (auto m = (t->run(), ws->take())) {
+        json j = json::parse(*m);
+        if (pred(j)) return j;
       }
+      ADD_FAILURE() << "no such message";
       return json();
     }
-    void send(const std::string& frame) { caf::anon_send(actor, frame_atom::value, frame); }
-    json next() {
-      auto m = ws->next();
-      EXPECT_TRUE(m.has_value()) << "nothing sent";
-      return m ? json::parse(*m) : json();
+    bool idle() {
+      t->run();
+      return ws->pending() == 0;
+    }
+    std::optional<uint16_t> close_code() {
+      t->run();
+      return ws->close_code();
+    }
+    /// The transport going away, which ends a connection actor.
+    void drop() {
+      caf::anon_send(actor, closed_atom::value);
+      t->run();
     }
   };
 
   Client open() {
     Client c;
+    c.t = this;
     c.ws = std::make_shared<FakeWs>();
-    WsHandshake hs;
-    c.actor = sys_.spawn(connection_actor_impl, ctx_, std::shared_ptr<WsConnection>(c.ws), hs);
+    c.actor = sys().spawn(connection_actor_impl, ctx_, std::shared_ptr<WsConnection>(c.ws),
+                          WsHandshake{});
+    run();
     return c;
   }
 
-  Client connected(const std::string& user) {
+  Client connected(const std::string& user, json claims = json::object()) {
     Client c = open();
-    c.send(R"({"id":1,"connect":{"token":")" + token({{"sub", user}}) + R"("}})");
+    claims["sub"] = user;
+    c.send(R"({"id":1,"connect":{"token":")" + token(claims) + R"("}})");
     json r = c.next();
     EXPECT_TRUE(r["connect"].contains("client")) << r.dump();
     return c;
   }
 
   void publish(const std::string& channel, const std::string& data) {
-    caf::scoped_actor self{sys_};
     Publication p;
     p.data = data;
     PublishOptions o;
     o.history_size = 10;
     o.history_ttl_ms = 60000;
-    self->request(engine_, std::chrono::seconds(5), publish_atom::value, channel, p, o)
-        .receive([](PublishOutcome&) {}, [](caf::error&) { ADD_FAILURE(); });
+    EXPECT_TRUE(ask<PublishOutcome>(engine_, publish_atom::value, channel, p, o));
   }
 
-  caf::actor_system_config cfg_;
-  caf::actor_system sys_{cfg_};
-  engine_actor engine_ = sys_.spawn(memory_engine_actor_impl);
-  node_actor node_ = sys_.spawn(node_actor_impl, engine_);
+  NodeCounts counts() { return ask<NodeCounts>(node_, info_atom::value).value_or(NodeCounts{}); }
+
+  std::string sub_token(const std::string& user, const std::string& channel, int64_t exp) {
+    return token({{"sub", user}, {"channel", channel}, {"exp", exp}});
+  }
+
+  engine_actor engine_ =
+      sys().spawn(memory_engine_actor_impl, EngineClock([this] { return now(); }));
+  node_actor node_ = sys().spawn(node_actor_impl, engine_);
   std::shared_ptr<const ClientContext> ctx_;
 };
+
+// -- connect ------------------------------------------------------------------------------
 
 TEST_F(ConnectionActorTest, ConnectReplyCarriesClientPingAndPong) {
   Client c = open();
@@ -125,33 +150,48 @@ TEST_F(ConnectionActorTest, ConnectReplyCarriesClientPingAndPong) {
   EXPECT_FALSE(r["connect"].contains("expires"));
 }
 
-TEST_F(ConnectionActorTest, TokenWithExpiryAdvertisesTtl) {
+TEST_F(ConnectionActorTest, TokenWithExpiryAdvertisesTtlAndExpires) {
+  make_context(R"({"expired_close_delay": "2s"})");
   Client c = open();
-  c.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "42"}, {"exp", now_s() + 100}}) +
+  c.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "42"}, {"exp", unix_now() + 100}}) +
          R"("}})");
   json r = c.next();
   EXPECT_EQ(r["connect"]["expires"], true);
-  EXPECT_NEAR(r["connect"]["ttl"].get<int>(), 100, 2);
+  EXPECT_EQ(r["connect"]["ttl"], 100);
+  advance(seconds(101));
+  EXPECT_FALSE(c.close_code().has_value());  // within expired_close_delay
+  advance(seconds(2));
+  EXPECT_EQ(c.close_code(), 3005);
 }
 
 TEST_F(ConnectionActorTest, BadCredentialsGetDocumentedCodes) {
   {
     Client c = open();
     c.send(R"({"id":1,"connect":{}})");  // no token, anonymous not allowed
-    EXPECT_EQ(c.ws->wait_closed(), 3501);
+    EXPECT_EQ(c.close_code(), 3501);
   }
   {
     Client c = open();
     c.send(R"({"id":1,"connect":{"token":"not.a.token"}})");
-    EXPECT_EQ(c.ws->wait_closed(), 3500);
+    EXPECT_EQ(c.close_code(), 3500);
   }
-  {
-    Client c = open();
-    c.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "1"}, {"exp", now_s() - 10}}) +
-           R"("}})");
-    json r = c.next();
-    EXPECT_EQ(r["error"]["code"], 109);
-  }
+}
+
+TEST_F(ConnectionActorTest, ConnectErrorIgnoresLaterFramesThenDropsTcp) {
+  Client c = open();
+  c.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "1"}, {"exp", unix_now() - 10}}) +
+         R"("}})");
+  EXPECT_EQ(c.next()["error"]["code"], 109);
+  // Anything after a failed connect is ignored, not answered and not a protocol error.
+  c.send(R"({"id":2,"connect":{}})");
+  c.send("not json");
+  EXPECT_TRUE(c.idle());
+  EXPECT_FALSE(c.close_code().has_value());
+  EXPECT_EQ(c.ws->consumed_count(), 3u);  // the transport may read on
+  advance(milliseconds(4900));
+  EXPECT_FALSE(c.close_code().has_value());
+  advance(milliseconds(100));
+  EXPECT_EQ(c.close_code(), 3000);  // TCP close, no close frame
 }
 
 TEST_F(ConnectionActorTest, ProtocolViolationsDisconnectWithBadRequest) {
@@ -159,12 +199,22 @@ TEST_F(ConnectionActorTest, ProtocolViolationsDisconnectWithBadRequest) {
                             "not json", R"({"id":5})"}) {
     Client c = open();
     c.send(frame);
-    EXPECT_EQ(c.ws->wait_closed(), 3501) << frame;
+    EXPECT_EQ(c.close_code(), 3501) << frame;
   }
   Client c = connected("42");
   c.send(R"({"id":2,"connect":{}})");  // a second connect
-  EXPECT_EQ(c.ws->wait_closed(), 3501);
+  EXPECT_EQ(c.close_code(), 3501);
 }
+
+TEST_F(ConnectionActorTest, StaleConnectionWithoutConnectIsClosed) {
+  Client c = open();
+  advance(seconds(9));
+  EXPECT_FALSE(c.close_code().has_value());
+  advance(seconds(1));
+  EXPECT_EQ(c.close_code(), 3502);  // stale
+}
+
+// -- subscribe and publications -------------------------------------------------------------
 
 TEST_F(ConnectionActorTest, SubscribeReceivesPublicationsAndErrorsAreCoded) {
   Client c = connected("42");
@@ -190,6 +240,12 @@ TEST_F(ConnectionActorTest, SubscribeReceivesPublicationsAndErrorsAreCoded) {
   EXPECT_EQ(c.next()["error"]["code"], 108);
 }
 
+TEST_F(ConnectionActorTest, UnknownDeltaTypeIsAProtocolError) {
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"open:d","delta":"zstd"}})");
+  EXPECT_EQ(c.close_code(), 3501);
+}
+
 TEST_F(ConnectionActorTest, RecoveryReturnsMissedPublications) {
   std::string epoch;
   {
@@ -198,6 +254,7 @@ TEST_F(ConnectionActorTest, RecoveryReturnsMissedPublications) {
     json r = c.next();
     epoch = r["subscribe"]["epoch"];
     EXPECT_EQ(r["subscribe"].value("offset", 0), 0);
+    c.drop();
   }
   publish("chat:rec", "1");
   publish("chat:rec", "2");
@@ -218,6 +275,28 @@ TEST_F(ConnectionActorTest, RecoveryReturnsMissedPublications) {
   EXPECT_EQ(r["subscribe"]["offset"], 2);
 }
 
+TEST_F(ConnectionActorTest, ServerSideSubscriptionsReportWasRecovering) {
+  Client c = open();
+  c.send(R"({"id":1,"connect":{"token":")" +
+         token({{"sub", "42"}, {"channels", {"chat:srv", "open:plain"}}}) +
+         R"(","subs":{"chat:srv":{"recover":true,"offset":0,"epoch":""}}}})");
+  json r = c.next();
+  EXPECT_EQ(r["connect"]["subs"]["chat:srv"]["was_recovering"], true) << r.dump();
+  EXPECT_EQ(r["connect"]["subs"]["chat:srv"]["recovered"], true) << r.dump();
+  EXPECT_FALSE(r["connect"]["subs"]["open:plain"].contains("was_recovering")) << r.dump();
+}
+
+TEST_F(ConnectionActorTest, TokenListingAChannelTwiceIsOneSubscription) {
+  Client c = open();
+  c.send(R"({"id":1,"connect":{"token":")" +
+         token({{"sub", "42"}, {"channels", {"open:twice", "open:twice"}}}) + R"("}})");
+  c.next();
+  EXPECT_EQ(counts().num_subs, 1u);
+  c.drop();
+  EXPECT_EQ(counts().num_channels, 0u);  // the channel actor was released
+  EXPECT_EQ(counts().num_subs, 0u);
+}
+
 TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   Client a = connected("1");
   Client b = connected("2");
@@ -225,7 +304,6 @@ TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   a.next();
   b.send(R"({"id":2,"subscribe":{"channel":"chat:p"}})");
   b.next();
-  // `a` also sees its own join first.
   json join = a.next_where([](const json& m) {
     return m.contains("push") && m["push"].contains("join") &&
            m["push"]["join"]["info"]["user"] == "2";
@@ -245,14 +323,23 @@ TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   EXPECT_EQ(leave["push"]["leave"]["info"]["user"], "2");
 }
 
+TEST_F(ConnectionActorTest, PublishWithoutDataIsABadRequestNotADisconnect) {
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"chat:nodata"}})");
+  c.next();
+  c.send(R"({"id":3,"publish":{"channel":"chat:nodata"}})");
+  EXPECT_EQ(c.next()["error"]["code"], 107);
+  EXPECT_FALSE(c.close_code().has_value());
+}
+
 TEST_F(ConnectionActorTest, UserConnectionLimitRefusesTheExtraConnection) {
   make_context(R"({"user_connection_limit": 1})");
   Client first = connected("9");
   Client second = open();
   second.send(R"({"id":1,"connect":{"token":")" + token({{"sub", "9"}}) + R"("}})");
-  EXPECT_EQ(second.ws->wait_closed(), 3504);
+  EXPECT_EQ(second.close_code(), 3504);
   Client other = connected("10");  // another user still fits
-  EXPECT_FALSE(other.ws->wait_closed(std::chrono::milliseconds(20)).has_value());
+  EXPECT_FALSE(other.close_code().has_value());
 }
 
 TEST_F(ConnectionActorTest, PresenceIsRefreshedBeforeItsTtlRunsOut) {
@@ -262,81 +349,175 @@ TEST_F(ConnectionActorTest, PresenceIsRefreshedBeforeItsTtlRunsOut) {
   c.send(R"({"id":2,"subscribe":{"channel":"chat:alive"}})");
   c.next();
   // Three TTLs later the entry is still there only because it was refreshed.
-  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  for (int i = 0; i < 9; ++i) advance(milliseconds(100));
   c.send(R"({"id":3,"presence_stats":{"channel":"chat:alive"}})");
   json stats = c.next_where([](const json& m) { return m.value("id", 0) == 3; });
   EXPECT_EQ(stats["presence_stats"]["num_clients"], 1) << stats.dump();
 }
 
-TEST_F(ConnectionActorTest, SendIsNotAvailableAndRpcHasNoMethod) {
+TEST_F(ConnectionActorTest, SendIsNotAvailableAndRpcWithoutProxyIsNotAvailable) {
   Client c = connected("42");
   c.send(R"({"id":2,"rpc":{"method":"x","data":{}}})");
-  EXPECT_EQ(c.next()["error"]["code"], 104);
+  EXPECT_EQ(c.next()["error"]["code"], 108);
+  c.send(R"({"id":3,"rpc":{"data":{}}})");
+  EXPECT_EQ(c.next()["error"]["code"], 108);
   c.send(R"({"send":{"data":{}}})");
-  EXPECT_EQ(c.ws->wait_closed(), 3508);
+  EXPECT_EQ(c.close_code(), 3508);
 }
+
+// -- pings --------------------------------------------------------------------------------
 
 TEST_F(ConnectionActorTest, UnansweredPingDisconnectsWithNoPong) {
   make_context(R"({"ping_interval": "200ms", "pong_timeout": "100ms"})");
   Client c = connected("42");
-  EXPECT_EQ(c.next(), json::object());  // the ping
-  EXPECT_EQ(c.ws->wait_closed(), 3012);
+  advance(milliseconds(200));  // the first ping comes within one interval
+  EXPECT_EQ(c.next(), json::object());
+  EXPECT_FALSE(c.close_code().has_value());
+  advance(milliseconds(100));
+  EXPECT_EQ(c.close_code(), 3012);
 }
 
 TEST_F(ConnectionActorTest, AnsweredPingsKeepTheConnection) {
   make_context(R"({"ping_interval": "200ms", "pong_timeout": "100ms"})");
   Client c = connected("42");
+  advance(milliseconds(200));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(c.next(), json::object());
     c.send("{}");
+    advance(milliseconds(200));
   }
-  EXPECT_FALSE(c.ws->wait_closed(std::chrono::milliseconds(50)).has_value());
+  EXPECT_FALSE(c.close_code().has_value());
 }
 
-TEST_F(ConnectionActorTest, ServerSideSubscribeFromTheApiCanBeUndone) {
+// -- subscription expiry ----------------------------------------------------------------------
+
+TEST_F(ConnectionActorTest, LaterLongerSubscriptionExpiryDoesNotHideAnEarlierOne) {
+  make_context(R"({"expired_sub_close_delay": "1s"})");
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"open:short","token":")" +
+         sub_token("42", "open:short", unix_now() + 10) + R"("}})");
+  EXPECT_EQ(c.next()["subscribe"]["ttl"], 10);
+  c.send(R"({"id":3,"subscribe":{"channel":"open:long","token":")" +
+         sub_token("42", "open:long", unix_now() + 100) + R"("}})");
+  EXPECT_EQ(c.next()["subscribe"]["ttl"], 100);
+  advance(seconds(11));
+  json push = c.next();
+  EXPECT_EQ(push["push"]["channel"], "open:short") << push.dump();
+  EXPECT_EQ(push["push"]["unsubscribe"]["code"], 2501) << push.dump();
+  EXPECT_TRUE(c.idle());  // the long one still runs
+  advance(seconds(90));
+  push = c.next_where([](const json& m) { return m.contains("push"); });  // pings meanwhile
+  EXPECT_EQ(push["push"]["channel"], "open:long") << push.dump();
+}
+
+TEST_F(ConnectionActorTest, SubRefreshWithShorterExpiryIsEnforced) {
+  make_context(R"({"expired_sub_close_delay": "1s"})");
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"open:r","token":")" +
+         sub_token("42", "open:r", unix_now() + 100) + R"("}})");
+  c.next();
+  c.send(R"({"id":3,"sub_refresh":{"channel":"open:r","token":")" +
+         sub_token("42", "open:r", unix_now() + 5) + R"("}})");
+  EXPECT_EQ(c.next()["sub_refresh"]["ttl"], 5);
+  advance(seconds(6));
+  EXPECT_EQ(c.next()["push"]["unsubscribe"]["code"], 2501);
+}
+
+// -- the server API on live connections ---------------------------------------------------------
+
+TEST_F(ConnectionActorTest, ApiSubscribeAnswersItsOutcomeAndCanBeUndone) {
   Client c = connected("78");
-  caf::scoped_actor self{sys_};
   ServerSubscribeRequest req;
   req.channel = "chat:server";
-  uint32_t n = 0;
-  self->request(node_, std::chrono::seconds(5), sub_atom::value,
-                ConnectionFilter{"78", "", "", {}}, req)
-      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
-  EXPECT_EQ(n, 1u);
+  auto err = ask<Error>(node_, sub_atom::value, ConnectionFilter{"78", "", "", {}}, req);
+  ASSERT_TRUE(err);
+  EXPECT_FALSE(*err) << err->message;
   json push = c.next();
   EXPECT_TRUE(push["push"].contains("subscribe")) << push.dump();
-  self->request(node_, std::chrono::seconds(5), unsub_atom::value,
-                ConnectionFilter{"78", "", "", {}}, std::string("chat:server"))
-      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
+  // Subscribing again fails, and the API hears why.
+  err = ask<Error>(node_, sub_atom::value, ConnectionFilter{"78", "", "", {}}, req);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, 105u);
+  ask<uint32_t>(node_, unsub_atom::value, ConnectionFilter{"78", "", "", {}},
+                std::string("chat:server"));
   push = c.next();
   EXPECT_EQ(push["push"]["unsubscribe"]["code"], 2000) << push.dump();
-  NodeCounts counts;
-  self->request(node_, std::chrono::seconds(5), info_atom::value)
-      .receive([&](NodeCounts& nc) { counts = nc; }, [](caf::error&) {});
-  EXPECT_EQ(counts.num_channels, 0u);
+  EXPECT_EQ(counts().num_channels, 0u);
+}
+
+TEST_F(ConnectionActorTest, ApiSubscribeExpiryIsEnforced) {
+  make_context(R"({"expired_sub_close_delay": "1s"})");
+  Client c = connected("79");
+  ServerSubscribeRequest req;
+  req.channel = "open:timed";
+  req.expire_at = unix_now() + 30;
+  ask<Error>(node_, sub_atom::value, ConnectionFilter{"79", "", "", {}}, req);
+  c.next();  // the subscribe push
+  advance(seconds(30));
+  EXPECT_FALSE(c.close_code().has_value());
+  advance(seconds(1));
+  EXPECT_EQ(c.close_code(), 3006) << "a server-side subscription expiring closes the connection";
+}
+
+TEST_F(ConnectionActorTest, ApiRefreshSendsARefreshPush) {
+  make_context(R"({"expired_close_delay": "1s"})");
+  Client c = connected("80");
+  ServerRefreshRequest req;
+  req.expire_at = unix_now() + 60;
+  ask<uint32_t>(node_, refresh_atom::value, ConnectionFilter{"80", "", "", {}}, req);
+  json push = c.next();
+  EXPECT_EQ(push["push"]["refresh"]["expires"], true) << push.dump();
+  EXPECT_EQ(push["push"]["refresh"]["ttl"], 60) << push.dump();
+  advance(seconds(61));
+  EXPECT_EQ(c.close_code(), 3005);
 }
 
 TEST_F(ConnectionActorTest, ServerApiDisconnectAndUnsubscribeReachTheClient) {
   Client c = connected("77");
   c.send(R"({"id":2,"subscribe":{"channel":"open:s"}})");
   c.next();
-  caf::scoped_actor self{sys_};
-  uint32_t n = 0;
-  self->request(node_, std::chrono::seconds(5), unsub_atom::value,
-                ConnectionFilter{"77", "", "", {}}, std::string("open:s"))
-      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
-  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(ask<uint32_t>(node_, unsub_atom::value, ConnectionFilter{"77", "", "", {}},
+                          std::string("open:s")),
+            1u);
   json push = c.next();
   EXPECT_EQ(push["push"]["unsubscribe"]["code"], 2000);
-  NodeCounts counts;
-  self->request(node_, std::chrono::seconds(5), info_atom::value)
-      .receive([&](NodeCounts& nc) { counts = nc; }, [](caf::error&) {});
-  EXPECT_EQ(counts.num_channels, 0u);
-  EXPECT_EQ(counts.num_subs, 0u);
-  self->request(node_, std::chrono::seconds(5), disconn_atom::value,
-                ConnectionFilter{"77", "", "", {}}, uint32_t{4000}, std::string("bye"))
-      .receive([&](uint32_t m) { n = m; }, [](caf::error&) {});
-  EXPECT_EQ(c.ws->wait_closed(), 4000);
+  EXPECT_EQ(counts().num_channels, 0u);
+  EXPECT_EQ(counts().num_subs, 0u);
+  ask<uint32_t>(node_, disconn_atom::value, ConnectionFilter{"77", "", "", {}}, uint32_t{4000},
+                std::string("bye"));
+  EXPECT_EQ(c.close_code(), 4000);
+}
+
+// -- resources ------------------------------------------------------------------------------
+
+TEST_F(ConnectionActorTest, ClosedConnectionHoldsNoTimers) {
+  Client c = connected("42", {{"exp", unix_now() + 3600}});
+  c.send(R"({"id":2,"subscribe":{"channel":"chat:t"}})");
+  c.next();
+  EXPECT_GE(timers()->size(), 3u);  // ping, expiry, presence refresh
+  c.drop();
+  EXPECT_EQ(timers()->size(), 0u);  // nothing keeps the closed connection until its exp
+}
+
+TEST_F(ConnectionActorTest, ConnectionThatDiesLeavesNothingBehind) {
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"open:d"}})");
+  c.next();
+  EXPECT_EQ(counts().num_clients, 1u);
+  caf::anon_send_exit(c.actor, caf::exit_reason::kill);
+  run();
+  NodeCounts n = counts();
+  EXPECT_EQ(n.num_clients, 0u);
+  EXPECT_EQ(n.num_channels, 0u);
+  EXPECT_EQ(n.num_subs, 0u);
+}
+
+TEST_F(ConnectionActorTest, HandledFramesAreReportedToTheTransport) {
+  Client c = connected("42");
+  const uint64_t before = c.ws->consumed_count();
+  for (int i = 0; i < 3; ++i)
+    c.send(R"({"id":)" + std::to_string(10 + i) + R"(,"presence":{"channel":"chat:x"}})");
+  EXPECT_EQ(c.ws->consumed_count(), before + 3);
 }
 
 }  // namespace

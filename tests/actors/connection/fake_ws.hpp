@@ -1,8 +1,9 @@
 // A WsConnection that records what the connection actor sends, for tests without sockets.
+// Under the test coordinator nothing runs concurrently: take() and close_code() read what has
+// happened so far, without waiting.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,8 +21,18 @@ class FakeWs : public WsConnection {
     std::lock_guard lock(mu_);
     if (closed_) return false;
     sent_.emplace_back(message);
-    cv_.notify_all();
     return true;
+  }
+
+  void consumed(uint32_t messages) override {
+    std::lock_guard lock(mu_);
+    consumed_ += messages;
+  }
+
+  /// Messages the connection reported as handled (inbound backpressure).
+  uint64_t consumed_count() {
+    std::lock_guard lock(mu_);
+    return consumed_;
   }
 
   void close(uint16_t code, std::string_view reason) override {
@@ -30,20 +41,19 @@ class FakeWs : public WsConnection {
     closed_ = true;
     close_code_ = code;
     close_reason_ = std::string(reason);
-    cv_.notify_all();
   }
 
-  /// The next message sent after the ones already taken, waiting up to `timeout`.
-  std::optional<std::string> next(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [&] { return taken_ < sent_.size(); })) return std::nullopt;
+  /// The next message sent after the ones already taken, if any.
+  std::optional<std::string> take() {
+    std::lock_guard lock(mu_);
+    if (taken_ == sent_.size()) return std::nullopt;
     return sent_[taken_++];
   }
 
-  /// The close code, waiting up to `timeout` for the connection to close.
-  std::optional<uint16_t> wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [&] { return closed_; })) return std::nullopt;
+  /// The close code, if the connection was closed.
+  std::optional<uint16_t> close_code() {
+    std::lock_guard lock(mu_);
+    if (!closed_) return std::nullopt;
     return close_code_;
   }
 
@@ -55,9 +65,9 @@ class FakeWs : public WsConnection {
  private:
   Callbacks callbacks_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::vector<std::string> sent_;
   size_t taken_ = 0;
+  uint64_t consumed_ = 0;
   bool closed_ = false;
   uint16_t close_code_ = 0;
   std::string close_reason_;

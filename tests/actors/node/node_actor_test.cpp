@@ -1,88 +1,99 @@
+// The node actor: routing to channel actors, the connection registry and server commands,
+// under CAF's test coordinator.
 #include "actors/node/node_actor.hpp"
 
 #include <gtest/gtest.h>
 
 #include "actors/engine/memory_engine_actor.hpp"
+#include "tests/actors/deterministic.hpp"
 
 namespace herald {
 namespace {
 
-constexpr auto kWait = std::chrono::seconds(5);
+using test::Probe;
 
-class NodeActorTest : public ::testing::Test {
+class NodeActorTest : public ::testing::Test, public test::DeterministicSystem {
  protected:
-  caf::actor_system_config cfg_;
-  caf::actor_system sys_{cfg_};
-  engine_actor engine_ = sys_.spawn(memory_engine_actor_impl);
-  node_actor node_ = sys_.spawn(node_actor_impl, engine_);
-  caf::scoped_actor self_{sys_};
-
-  ~NodeActorTest() override {
+  void TearDown() override {
     caf::anon_send(node_, shutdown_atom::value);
     caf::anon_send_exit(engine_, caf::exit_reason::user_shutdown);
+    run();
   }
 
-  NodeCounts counts() {
-    NodeCounts n;
-    self_->request(node_, kWait, info_atom::value)
-        .receive([&](NodeCounts& c) { n = c; }, [](caf::error&) { ADD_FAILURE(); });
-    return n;
-  }
+  NodeCounts counts() { return ask<NodeCounts>(node_, info_atom::value).value_or(NodeCounts{}); }
   void publish(const std::string& channel, const std::string& data) {
     Publication p;
     p.data = data;
-    PublishOptions o;
-    self_->request(engine_, kWait, publish_atom::value, channel, p, o)
-        .receive([](PublishOutcome&) {}, [](caf::error&) { ADD_FAILURE(); });
+    EXPECT_TRUE(ask<PublishOutcome>(engine_, publish_atom::value, channel, p, PublishOptions{}));
   }
+
+  engine_actor engine_ = sys().spawn(memory_engine_actor_impl, EngineClock{});
+  node_actor node_ = sys().spawn(node_actor_impl, engine_);
 };
 
 TEST_F(NodeActorTest, RoutesPublicationsToLocalSubscribersOnly) {
-  caf::scoped_actor sub{sys_};
-  auto h = caf::actor_cast<subscriber_actor>(sub.ptr());
+  Probe sub{sys()};
+  auto h = sub.as<subscriber_actor>();
   caf::anon_send(node_, sub_atom::value, std::string("a"), SubscriberSpec{h, Protocol::json, false});
   EXPECT_EQ(counts().num_channels, 1u);
   publish("b", "2");  // nobody here
   publish("a", "1");
-  std::string got;
-  sub->receive([&](push_atom, EncodedPushPtr& p) { got = p->json; }, caf::after(kWait) >> [] {});
-  EXPECT_EQ(got, R"({"push":{"channel":"a","pub":{"data":1}}})");
+  auto got = sub.take_all<push_atom>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].get_as<EncodedPushPtr>(1)->json, R"({"push":{"channel":"a","pub":{"data":1}}})");
 
   caf::anon_send(node_, unsub_atom::value, std::string("a"), h);
   auto n = counts();
   EXPECT_EQ(n.num_channels, 0u);
   EXPECT_EQ(n.num_subs, 0u);
   publish("a", "3");
-  bool more = false;
-  sub->receive([&](push_atom, EncodedPushPtr&) { more = true; },
-               caf::after(std::chrono::milliseconds(100)) >> [] {});
-  EXPECT_FALSE(more);
+  EXPECT_TRUE(sub.take_all<push_atom>().empty());
 }
 
 TEST_F(NodeActorTest, ServerCommandsReachMatchingConnections) {
-  caf::scoped_actor conn{sys_};
-  auto control = caf::actor_cast<connection_control_actor>(conn.ptr());
-  caf::anon_send(node_, conn_atom::value, ConnectionEntry{"c1", "42", "", control});
+  Probe conn{sys()};
+  caf::anon_send(node_, conn_atom::value,
+                 ConnectionEntry{"c1", "42", "", conn.as<connection_control_actor>()});
   EXPECT_EQ(counts().num_clients, 1u);
   EXPECT_EQ(counts().num_users, 1u);
 
-  uint32_t matched = 99;
-  self_->request(node_, kWait, disconn_atom::value, ConnectionFilter{"42", "", "", {}},
-                 uint32_t{3503}, std::string("force disconnect"))
-      .receive([&](uint32_t n) { matched = n; }, [](caf::error&) { ADD_FAILURE(); });
-  EXPECT_EQ(matched, 1u);
-  uint32_t code = 0;
-  conn->receive([&](disconn_atom, uint32_t c, std::string&) { code = c; },
-                caf::after(kWait) >> [] {});
-  EXPECT_EQ(code, 3503u);
+  EXPECT_EQ(ask<uint32_t>(node_, disconn_atom::value, ConnectionFilter{"42", "", "", {}},
+                          uint32_t{3503}, std::string("force disconnect")),
+            1u);
+  auto got = conn.take_all<disconn_atom>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].get_as<uint32_t>(1), 3503u);
 
-  self_->request(node_, kWait, unsub_atom::value, ConnectionFilter{"7", "", "", {}},
-                 std::string("chat"))
-      .receive([&](uint32_t n) { matched = n; }, [](caf::error&) { ADD_FAILURE(); });
-  EXPECT_EQ(matched, 0u);
+  EXPECT_EQ(ask<uint32_t>(node_, unsub_atom::value, ConnectionFilter{"7", "", "", {}},
+                          std::string("chat")),
+            0u);
+  EXPECT_TRUE(conn.take().empty());
 
   caf::anon_send(node_, disconn_atom::value, std::string("c1"));
   EXPECT_EQ(counts().num_clients, 0u);
+}
+
+TEST_F(NodeActorTest, ConnectionThatDiesIsForgotten) {
+  Probe conn{sys()};
+  caf::anon_send(node_, conn_atom::value,
+                 ConnectionEntry{"c1", "42", "", conn.as<connection_control_actor>()});
+  caf::anon_send(node_, sub_atom::value, std::string("a"),
+                 SubscriberSpec{conn.as<subscriber_actor>(), Protocol::json, false});
+  EXPECT_EQ(counts().num_clients, 1u);
+  caf::anon_send_exit(conn.as(), caf::exit_reason::kill);
+  run();
+  NodeCounts n = counts();
+  EXPECT_EQ(n.num_clients, 0u);
+  EXPECT_EQ(n.num_users, 0u);
+  EXPECT_EQ(n.num_channels, 0u);  // the channel actor told the node and was stopped
+  EXPECT_EQ(n.num_subs, 0u);
+}
+
+TEST_F(NodeActorTest, ApiSubscribeWithNoMatchingConnectionSucceeds) {
+  auto err = ask<Error>(node_, sub_atom::value, ConnectionFilter{"nobody", "", "", {}},
+                        ServerSubscribeRequest{});
+  ASSERT_TRUE(err);
+  EXPECT_FALSE(*err);
 }
 
 }  // namespace

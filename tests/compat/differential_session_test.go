@@ -48,7 +48,7 @@ type transcript struct{ entries []entry }
 func (tr *transcript) String() string {
 	var b strings.Builder
 	for i, e := range tr.entries {
-		fmt.Fprintf(&b, "  #%d %s: %s\n", i+1, e.label, e.text)
+		fmt.Fprintf(&b, "  #%d %s: %s\n", i+1, e.label, clip(e.text, 400))
 	}
 	return b.String()
 }
@@ -763,60 +763,55 @@ func numbersToPlaceholder(v any) any {
 // ---------------------------------------------------------------------------------------
 // Comparison.
 
-// compareTranscripts returns the differences (empty when equal), aligned with a longest
-// common subsequence so that one extra or missing message shows as such.
+// compareTranscripts returns the differences (empty when equal). Entries are aligned by a
+// best-scoring common subsequence in which equal entries weigh most and entries with the same
+// label (the same step, another answer) less: a changed answer shows as a pair, a missing or
+// extra message as such.
 func compareTranscripts(cf, he *transcript) []string {
 	a, b := cf.entries, he.entries
-	same := func(x, y entry) bool { return x.label == y.label && x.text == y.text }
-	// lcs[i][j] = LCS length of a[i:], b[j:]
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
+	weight := func(x, y entry) int {
+		switch {
+		case x.label == y.label && x.text == y.text:
+			return 3
+		case x.label == y.label:
+			return 2
+		}
+		return 0
+	}
+	// best[i][j]: best score aligning a[i:] with b[j:]
+	best := make([][]int, len(a)+1)
+	for i := range best {
+		best[i] = make([]int, len(b)+1)
 	}
 	for i := len(a) - 1; i >= 0; i-- {
 		for j := len(b) - 1; j >= 0; j-- {
-			if same(a[i], b[j]) {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else if lcs[i+1][j] >= lcs[i][j+1] {
-				lcs[i][j] = lcs[i+1][j]
-			} else {
-				lcs[i][j] = lcs[i][j+1]
+			best[i][j] = max(best[i+1][j], best[i][j+1])
+			if w := weight(a[i], b[j]); w > 0 {
+				best[i][j] = max(best[i][j], best[i+1][j+1]+w)
 			}
 		}
 	}
 	var out []string
-	var onlyA, onlyB []entry
-	flush := func() {
-		for k := 0; k < len(onlyA) || k < len(onlyB); k++ {
-			switch {
-			case k < len(onlyA) && k < len(onlyB):
-				out = append(out, describePair(onlyA[k], onlyB[k])...)
-			case k < len(onlyA):
-				out = append(out, fmt.Sprintf("  %s\n    centrifugo: %s\n    herald:     (nothing)",
-					onlyA[k].label, clip(onlyA[k].text, 600)))
-			default:
-				out = append(out, fmt.Sprintf("  %s\n    centrifugo: (nothing)\n    herald:     %s",
-					onlyB[k].label, clip(onlyB[k].text, 600)))
-			}
-		}
-		onlyA, onlyB = nil, nil
-	}
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
-		case i < len(a) && j < len(b) && same(a[i], b[j]):
-			flush()
+		case i < len(a) && j < len(b) && weight(a[i], b[j]) > 0 &&
+			best[i][j] == best[i+1][j+1]+weight(a[i], b[j]):
+			if weight(a[i], b[j]) == 2 {
+				out = append(out, describePair(a[i], b[j])...)
+			}
 			i++
 			j++
-		case j >= len(b) || (i < len(a) && lcs[i+1][j] >= lcs[i][j+1]):
-			onlyA = append(onlyA, a[i])
+		case j >= len(b) || (i < len(a) && best[i][j] == best[i+1][j]):
+			out = append(out, fmt.Sprintf("  %s\n    centrifugo: %s\n    herald:     (nothing)",
+				a[i].label, clip(a[i].text, 600)))
 			i++
 		default:
-			onlyB = append(onlyB, b[j])
+			out = append(out, fmt.Sprintf("  %s\n    centrifugo: (nothing)\n    herald:     %s",
+				b[j].label, clip(b[j].text, 600)))
 			j++
 		}
 	}
-	flush()
 	return out
 }
 

@@ -485,6 +485,17 @@ type httpReq struct {
 // do sends r and records status, Content-Type and the (normalised) body.
 func (s *session) do(r httpReq) {
 	label := r.method + " " + r.path
+	if len(r.header) != 1 || r.header["X-API-Key"] != diffAPIKey { // not the usual key header
+		var hs []string
+		for k, v := range r.header {
+			hs = append(hs, k+": "+v)
+		}
+		sort.Strings(hs)
+		label += " [" + strings.Join(hs, ", ") + "]"
+	}
+	if r.body != "" {
+		label += " " + s.describeBody(r.body)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, r.method, "http://"+s.addr+r.path,
@@ -530,6 +541,20 @@ func (s *session) do(r httpReq) {
 		return
 	}
 	s.record(label, head+" "+strconv.Quote(string(body)), nil)
+}
+
+// describeBody shortens a request body for a transcript label, normalised like answers (it
+// may carry an epoch, which differs between the servers).
+func (s *session) describeBody(body string) string {
+	vals, ok := parseJSONValues([]byte(body))
+	if !ok {
+		return clip(strconv.Quote(body), 100)
+	}
+	var parts []string
+	for _, v := range vals {
+		parts = append(parts, canonical(s.norm.tree(v, "")))
+	}
+	return clip(strings.Join(parts, " ⏎ "), 100)
 }
 
 // api POSTs body to /api/<method> with the API key.

@@ -4,12 +4,12 @@ go 1.26
 
 require (
 	github.com/centrifugal/centrifuge-go v0.10.11
+	github.com/centrifugal/protocol v0.16.0
 	github.com/gorilla/websocket v1.5.0
 	google.golang.org/protobuf v1.36.6
 )
 
 require (
-	github.com/centrifugal/protocol v0.16.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/jpillora/backoff v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/codes.hpp"
+#include "engine/control.hpp"
 #include "engine/types.hpp"
 #include "proto/codec/api_reply.hpp"
 
@@ -49,6 +50,16 @@ using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using released_atom = caf::atom_constant<caf::atom("released")>;
+using broadcast_atom = caf::atom_constant<caf::atom("broadcast")>;
+using bsub_atom = caf::atom_constant<caf::atom("bsub")>;
+using bunsub_atom = caf::atom_constant<caf::atom("bunsub")>;
+using control_atom = caf::atom_constant<caf::atom("control")>;
+using interrupt_atom = caf::atom_constant<caf::atom("interrupt")>;
+using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
+using announce_atom = caf::atom_constant<caf::atom("announce")>;
+using ch_sub_atom = caf::atom_constant<caf::atom("ch_sub")>;
+using ch_unsub_atom = caf::atom_constant<caf::atom("ch_unsub")>;
+using conn_gone_atom = caf::atom_constant<caf::atom("conn_gone")>;
 
 // -- payloads -------------------------------------------------------------------------------
 
@@ -90,16 +101,6 @@ struct NodeCounts {
   uint32_t num_subs = 0;
 };
 
-/// One channel in the `channels` API answer.
-using ChannelCounts = std::map<std::string, uint32_t>;
-
-/// Which connections a server API command targets (empty fields match anything).
-struct ConnectionFilter {
-  std::string user;
-  std::string client;
-  std::string session;
-  std::vector<std::string> whitelist;  ///< client ids left alone by `disconnect`
-};
 
 }  // namespace herald
 
@@ -117,4 +118,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ApiReplyFn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::NodeCounts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ChannelCounts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ConnectionFilter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerSubscribeRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerRefreshRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::NodeInfo)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<herald::NodeInfo>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::Error)

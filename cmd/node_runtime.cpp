@@ -161,8 +161,14 @@ int run_node(Config config) {
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system system{caf_cfg};
 
-  auto engine = system.spawn(memory_engine_actor_impl, EngineClock{});
-  auto node = system.spawn(node_actor_impl, engine);
+  NodeIdentity identity;
+  identity.uid = generate_uuid_v4();
+  identity.name = config.node.name.empty() ? default_node_name(config.http_server.port)
+                                           : config.node.name;
+  identity.version = HERALD_VERSION_STRING;
+
+  engine_actor engine = system.spawn(memory_engine_actor_impl, EngineClock{});
+  node_actor node = system.spawn(node_actor_impl, engine, identity, NodeTiming{});
   log_if_fails(engine, "engine");
   log_if_fails(node, "node");
   auto timers = std::make_shared<TimerService>();
@@ -172,10 +178,6 @@ int run_node(Config config) {
   ctx->resolver = std::make_shared<const ChannelResolver>(*shared_config);
   ctx->engine = engine;
   ctx->node = node;
-  ctx->identity.uid = generate_uuid_v4();
-  ctx->identity.name = config.node.name.empty() ? default_node_name(config.http_server.port)
-                                                : config.node.name;
-  ctx->identity.version = HERALD_VERSION_STRING;
   std::vector<api_actor> pool;
   for (unsigned i = 0; i < threads; ++i) {
     pool.push_back(system.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx)));
@@ -205,7 +207,7 @@ int run_node(Config config) {
   // Client connections: each accepted WebSocket gets a connection actor; the transport's
   // callbacks only enqueue messages to it (never block an io thread).
   auto client_ctx = ClientContext::make(shared_config, ctx->resolver, engine, node,
-                                        ctx->identity.name, HERALD_VERSION_STRING, timers);
+                                        identity.name, HERALD_VERSION_STRING, timers);
   WsOptions ws_opts;
   ws_opts.allowed_origins = config.client.allowed_origins;
   ws_opts.message_size_limit = config.websocket.message_size_limit;
@@ -248,7 +250,7 @@ int run_node(Config config) {
   }
   spdlog::info("msg=\"herald started\" version={} node={} uid={} engine={} address=\"{}\" port={} "
                "threads={}",
-               HERALD_VERSION_STRING, ctx->identity.name, ctx->identity.uid, config.engine.type,
+               HERALD_VERSION_STRING, identity.name, identity.uid, config.engine.type,
                config.http_server.address, server.port(), threads);
 
   // Connection timers run on the io threads: one tick advances all of them.

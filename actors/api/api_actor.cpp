@@ -20,11 +20,23 @@ using Done = std::function<void(ApiReply)>;
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 
 ApiReply fail(ErrorCode c) { return ApiReply{ApiReply::Status::ok, make_error(c), {}}; }
+ApiReply fail(Error e) { return ApiReply{ApiReply::Status::ok, std::move(e), {}}; }
 ApiReply fail(const caf::error& e) {
   return ApiReply{ApiReply::Status::ok, from_caf_error(e), {}};
 }
 ApiReply ok(std::string result) {
   return ApiReply{ApiReply::Status::ok, Error{}, std::move(result)};
+}
+
+/// {"offset":N,"epoch":"..."}, or {} for a channel without history.
+std::string render_publish_result(const PublishOutcome& out) {
+  std::string result;
+  JsonWriter w(result);
+  w.begin_object();
+  if (out.position.offset > 0) w.key("offset").number(out.position.offset);
+  if (!out.position.epoch.empty()) w.key("epoch").string(out.position.epoch);
+  w.end_object();
+  return result;
 }
 
 int64_t unix_ms() {
@@ -142,15 +154,7 @@ void ApiCall::publish_one(const std::string& channel, const Publication& pub,
                           PublishOptions opts, Done done) {
   self_->request(ctx_.engine, kRequestTimeout, publish_atom::value, channel, pub, opts)
       .then(
-          [done](PublishOutcome& out) {
-            std::string result;
-            JsonWriter w(result);
-            w.begin_object();
-            if (out.position.offset > 0) w.key("offset").number(out.position.offset);
-            if (!out.position.epoch.empty()) w.key("epoch").string(out.position.epoch);
-            w.end_object();
-            done(ok(std::move(result)));
-          },
+          [done](PublishOutcome& out) { done(ok(render_publish_result(out))); },
           [done](caf::error& e) { done(fail(e)); });
 }
 
@@ -184,21 +188,32 @@ void ApiCall::broadcast(const RequestFields& f, Done done) {
   if (channels.empty() || pub.data.empty() || bad_b64) return done(fail(ErrorCode::bad_request));
   pub.time_ms = unix_ms();
 
-  // Every channel answers in its own slot; the last answer writes the whole result.
-  struct Gather {
-    std::vector<ApiReply> replies;
-    size_t pending;
-    Done done;
-  };
-  auto g = std::make_shared<Gather>(Gather{std::vector<ApiReply>(channels.size()),
-                                           channels.size(), std::move(done)});
-  auto finish_one = [g](size_t i, ApiReply r) {
-    g->replies[i] = std::move(r);
-    if (--g->pending > 0) return;
+  // One engine message for all channels: the engine publishes them in order, and each
+  // answers in its own slot. Channels that do not resolve answer here and are not sent.
+  std::vector<ApiReply> replies(channels.size());
+  std::vector<size_t> slots;
+  std::vector<std::string> targets;
+  std::vector<PublishOptions> options;
+  for (size_t i = 0; i < channels.size(); ++i) {
+    const std::string& ch = channels[i];
+    Error err;
+    const ChannelOptions* opts = ch.empty() ? nullptr : resolve(ch, err);
+    if (!opts) {
+      replies[i] = fail(ch.empty() ? make_error(ErrorCode::bad_request) : err);
+      continue;
+    }
+    PublishOptions po = publish_options(*opts);
+    po.skip_history = skip_history;
+    po.idempotency_key = idempotency_key;
+    slots.push_back(i);
+    targets.push_back(ch);
+    options.push_back(std::move(po));
+  }
+  auto render = [](const std::vector<ApiReply>& rs) {
     std::string result;
     JsonWriter w(result);
     w.begin_object().key("responses").begin_array();
-    for (const auto& r : g->replies) {
+    for (const auto& r : rs) {
       w.begin_object();
       if (r.error) {
         w.key("error");
@@ -209,22 +224,22 @@ void ApiCall::broadcast(const RequestFields& f, Done done) {
       w.end_object();
     }
     w.end_array().end_object();
-    g->done(ok(std::move(result)));
+    return result;
   };
-  for (size_t i = 0; i < channels.size(); ++i) {
-    const std::string& ch = channels[i];
-    Error err;
-    const ChannelOptions* opts = ch.empty() ? nullptr : resolve(ch, err);
-    if (!opts) {
-      finish_one(i, ApiReply{ApiReply::Status::ok,
-                             ch.empty() ? make_error(ErrorCode::bad_request) : err, {}});
-      continue;
-    }
-    PublishOptions po = publish_options(*opts);
-    po.skip_history = skip_history;
-    po.idempotency_key = idempotency_key;
-    publish_one(ch, pub, po, [finish_one, i](ApiReply r) { finish_one(i, std::move(r)); });
-  }
+  if (targets.empty()) return done(ok(render(replies)));
+  self_->request(ctx_.engine, kRequestTimeout, broadcast_atom::value, std::move(targets), pub,
+                 std::move(options))
+      .then(
+          [done, replies = std::move(replies), slots = std::move(slots),
+           render](std::vector<PublishReply>& answers) mutable {
+            for (size_t k = 0; k < slots.size() && k < answers.size(); ++k) {
+              auto& a = answers[k];
+              replies[slots[k]] = a.error ? ApiReply{ApiReply::Status::ok, a.error, {}}
+                                          : ok(render_publish_result(a.outcome));
+            }
+            done(ok(render(replies)));
+          },
+          [done](caf::error& e) { done(fail(e)); });
 }
 
 // -- acting on connections ------------------------------------------------------------------
@@ -250,7 +265,7 @@ void ApiCall::subscribe(const RequestFields& f, Done done) {
   if (!resolve_or_fail(req.channel, done)) return;
   // Answers the first failure among the user's connections, as Centrifugo does.
   self_->request(ctx_.node, kRequestTimeout, sub_atom::value, filter, req)
-      .then([done](Error& e) { done(e ? ApiReply{ApiReply::Status::ok, e, {}} : ok("{}")); },
+      .then([done](Error& e) { done(e ? fail(std::move(e)) : ok("{}")); },
             [done](caf::error& e) { done(fail(e)); });
 }
 
@@ -395,24 +410,24 @@ void ApiCall::channels(const RequestFields& f, Done done) {
 }
 
 void ApiCall::info(const RequestFields&, Done done) {
-  const NodeIdentity id = ctx_.identity;
-  self_->request(ctx_.node, kRequestTimeout, info_atom::value)
+  self_->request(ctx_.node, kRequestTimeout, nodes_atom::value)
       .then(
-          [done, id](NodeCounts& n) {
-            auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::steady_clock::now() - id.started)
-                              .count();
+          [done](std::vector<NodeInfo>& nodes) {
             std::string result;
             JsonWriter w(result);
-            w.begin_object().key("nodes").begin_array().begin_object();
-            w.key("uid").string(id.uid).key("name").string(id.name);
-            w.key("version").string(id.version);
-            w.key("num_clients").number(uint64_t{n.num_clients});
-            w.key("num_users").number(uint64_t{n.num_users});
-            w.key("num_channels").number(uint64_t{n.num_channels});
-            w.key("uptime").number(static_cast<uint64_t>(uptime));
-            w.key("num_subs").number(uint64_t{n.num_subs});
-            w.end_object().end_array().end_object();
+            w.begin_object().key("nodes").begin_array();
+            for (const auto& n : nodes) {
+              w.begin_object();
+              w.key("uid").string(n.uid).key("name").string(n.name);
+              w.key("version").string(n.version);
+              w.key("num_clients").number(uint64_t{n.num_clients});
+              w.key("num_users").number(uint64_t{n.num_users});
+              w.key("num_channels").number(uint64_t{n.num_channels});
+              w.key("uptime").number(n.uptime_s);
+              w.key("num_subs").number(uint64_t{n.num_subs});
+              w.end_object();
+            }
+            w.end_array().end_object();
             done(ok(std::move(result)));
           },
           [done](caf::error& e) { done(fail(e)); });

@@ -18,21 +18,12 @@ namespace herald {
 
 using api_actor = caf::typed_actor<caf::reacts_to<api_atom, std::string, std::string, ApiReplyFn>>;
 
-/// Who this node is, for the `info` method.
-struct NodeIdentity {
-  std::string uid;
-  std::string name;
-  std::string version;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-};
-
 /// Everything an API actor needs; shared read-only by all API actors of the pool.
 struct ApiContext {
   std::shared_ptr<const Config> config;
   std::shared_ptr<const ChannelResolver> resolver;
   engine_actor engine;
   node_actor node;
-  NodeIdentity identity;
 };
 
 struct ApiActorState {

@@ -29,6 +29,10 @@ channel_actor::behavior_type channel_actor_impl(
           ++self->state.delivered;
         }
       },
+      [=](interrupt_atom) {
+        for (const auto& s : self->state.subscribers.all())
+          self->send(s.actor, interrupt_atom::value, self->state.channel);
+      },
       [=](shutdown_atom) { self->quit(); },
   };
 }

@@ -5,6 +5,7 @@
 //   sub(SubscriberSpec)        -> (): add or update a local subscriber
 //   unsub(subscriber_actor)    -> ()
 //   deliver(BrokerEventPtr)    -> (): publication, join or leave for this channel
+//   interrupt()                -> (): the broker may have lost publications: tell everyone
 //   shutdown()                 -> (): the node saw the last subscriber leave; quit
 //
 // It monitors its subscribers: one that dies without unsubscribing is dropped and the node
@@ -21,7 +22,8 @@ namespace herald {
 using channel_actor =
     caf::typed_actor<caf::reacts_to<sub_atom, SubscriberSpec>,
                      caf::reacts_to<unsub_atom, subscriber_actor>,
-                     caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<shutdown_atom>>;
+                     caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<interrupt_atom>,
+                     caf::reacts_to<shutdown_atom>>;
 
 /// Who hears that a subscriber died without unsubscribing (the node).
 using subscriber_release_actor = caf::typed_actor<caf::reacts_to<released_atom, std::string>>;

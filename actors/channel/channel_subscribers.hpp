@@ -17,7 +17,10 @@ namespace herald {
 using protocol::Protocol;
 
 /// Anything that takes pushes: a connection actor (or a test probe).
-using subscriber_actor = caf::typed_actor<caf::reacts_to<push_atom, EncodedPushPtr>>;
+///   push(EncodedPushPtr)     -> (): a publication, join or leave of a subscribed channel
+///   interrupt(channel)       -> (): publications of the channel may have been lost
+using subscriber_actor = caf::typed_actor<caf::reacts_to<push_atom, EncodedPushPtr>,
+                                          caf::reacts_to<interrupt_atom, std::string>>;
 
 /// One local subscription of a channel.
 struct SubscriberSpec {

@@ -162,17 +162,8 @@ void Logic::on_push(const EncodedPushPtr& push) {
     const uint64_t offset = ev.publication.offset;
     if (sub.positioned && offset > 0) {
       if (ev.epoch == sub.epoch && offset <= sub.offset) return;  // already sent (recovery)
-      if (ev.epoch != sub.epoch || offset != sub.offset + 1) {
-        // A gap: the client cannot trust its position any more.
-        if (sub.server_side) return disconnect(disconnect::insufficient_state);
-        std::string channel = ev.channel;
-        drop_subscription(channel);
-        proto::Reply r;
-        r.result = proto::Push{channel, proto::UnsubscribePush{
-                                            static_cast<uint32_t>(UnsubscribeCode::insufficient_state),
-                                            "insufficient state"}};
-        return reply(r);
-      }
+      // A gap: the client cannot trust its position any more.
+      if (ev.epoch != sub.epoch || offset != sub.offset + 1) return insufficient_state(ev.channel);
       sub.offset = offset;
     }
     if (st_.handshake.protocol == proto::Protocol::json && push->json_incompatible)
@@ -183,6 +174,24 @@ void Logic::on_push(const EncodedPushPtr& push) {
   const std::string& bytes =
       st_.handshake.protocol == proto::Protocol::json ? push->json : push->protobuf;
   if (!st_.ws->send(bytes)) disconnect(disconnect::slow);
+}
+
+void Logic::on_interrupt(const std::string& channel) {
+  if (st_.closing || !st_.connected) return;
+  auto it = st_.subs.find(channel);
+  if (it != st_.subs.end() && it->second.positioned) insufficient_state(channel);
+}
+
+void Logic::insufficient_state(std::string channel) {
+  auto it = st_.subs.find(channel);
+  if (it == st_.subs.end()) return;
+  if (it->second.server_side) return disconnect(disconnect::insufficient_state);
+  drop_subscription(channel);
+  proto::Reply r;
+  r.result = proto::Push{channel, proto::UnsubscribePush{
+                                      static_cast<uint32_t>(UnsubscribeCode::insufficient_state),
+                                      "insufficient state"}};
+  reply(r);
 }
 
 void Logic::on_timer(ConnTimer kind, TimerService::TimerId id) {
@@ -231,7 +240,7 @@ void Logic::disconnect(uint32_t code, std::string_view reason) {
   std::vector<std::string> channels;
   for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
   for (const auto& ch : channels) drop_subscription(ch);
-  if (st_.connected) self_->send(st_.ctx->node, disconn_atom::value, st_.client);
+  if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
   if (st_.ws) st_.ws->close(static_cast<uint16_t>(code), reason);
   // Wait for the transport's `closed` before quitting: it may still deliver a message.
 }
@@ -243,7 +252,7 @@ void Logic::on_closed() {
     std::vector<std::string> channels;
     for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
     for (const auto& ch : channels) drop_subscription(ch);
-    if (st_.connected) self_->send(st_.ctx->node, disconn_atom::value, st_.client);
+    if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
   }
   st_.ws.reset();
   self_->quit();
@@ -269,6 +278,7 @@ connection_actor::behavior_type connection_actor_impl(connection_pointer self,
       [=](frame_atom, std::string& frame) { logic->on_frame(frame); },
       [=](closed_atom) { logic->on_closed(); },
       [=](push_atom, EncodedPushPtr& push) { logic->on_push(push); },
+      [=](interrupt_atom, std::string& channel) { logic->on_interrupt(channel); },
       [=](sub_atom, ServerSubscribeRequest& req) { return logic->server_subscribe(req); },
       [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },
       [=](disconn_atom, uint32_t code, std::string& reason) { logic->disconnect(code, reason); },

@@ -3,6 +3,7 @@
 //   frame(bytes)                    -> (): one WebSocket message from the client
 //   closed()                        -> (): the transport is gone; clean up and quit
 //   push(EncodedPushPtr)            -> (): a publication/join/leave from a channel actor
+//   interrupt(channel)              -> (): the broker may have lost publications of it
 //   unsub(channel)                  -> (): server API unsubscribe (push code 2000)
 //   disconn(code, reason)           -> (): server API disconnect
 //   refresh(ServerRefreshRequest)   -> (): server API refresh
@@ -30,7 +31,7 @@ namespace herald {
 
 using connection_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>, caf::reacts_to<closed_atom>,
-    caf::reacts_to<push_atom, EncodedPushPtr>,
+    caf::reacts_to<push_atom, EncodedPushPtr>, caf::reacts_to<interrupt_atom, std::string>,
     caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
     caf::reacts_to<unsub_atom, std::string>, caf::reacts_to<disconn_atom, uint32_t, std::string>,
     caf::reacts_to<refresh_atom, ServerRefreshRequest>,

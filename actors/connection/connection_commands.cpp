@@ -147,7 +147,7 @@ void Logic::refresh_presence() {
   for (const auto& [ch, sub] : st_.subs) {
     if (!sub.presence) continue;
     any = true;
-    self_->send(st_.ctx->engine, pres_add_atom::value, ch, client_info(sub.chan_info), ttl);
+    caf::anon_send(st_.ctx->engine, pres_add_atom::value, ch, client_info(sub.chan_info), ttl);
   }
   if (any) arm_presence_refresh();
 }

@@ -87,6 +87,15 @@ class Logic {
   };
   void establish(const std::string& channel, Subscription sub, bool recover,
                  const StreamPosition& since, std::function<void(SubscribeOutcome)> done);
+  /// establish(), once the node and presence have confirmed: join, then the position.
+  void established(const std::string& channel, bool recover, const StreamPosition& since,
+                   std::function<void(SubscribeOutcome)> done);
+  /// The broker may have lost publications of `channel`: a positioned subscription cannot
+  /// trust its position (unsubscribe 2500, or disconnect 3010 when server-side).
+  void on_interrupt(const std::string& channel);
+  /// A positioned subscription lost its position: unsubscribe push 2500 (client-side) or
+  /// disconnect 3010 (server-side).
+  void insufficient_state(std::string channel);
   /// Unsubscribes what has expired, then arms one timer for the earliest expiry left.
   void check_sub_expiry();
 

@@ -106,24 +106,45 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
     out.error = make_error(ErrorCode::already_subscribed);
     return done(std::move(out));
   }
-  // Registered with the node first, so no publication after the position read is missed;
-  // the ones before it are filtered by offset in on_push.
-  const bool track = sub.positioned;
-  self_->send(st_.ctx->node, sub_atom::value, channel,
-              SubscriberSpec{caf::actor_cast<subscriber_actor>(self_), st_.handshake.protocol,
-                             sub.push_join_leave});
-  ClientInfo info = client_info(sub.chan_info);
-  if (sub.presence) {
-    self_->send(st_.ctx->engine, pres_add_atom::value, channel, info,
-                static_cast<int64_t>(cfg().engine.redis.presence_ttl.count()));
-    arm_presence_refresh();
-  }
-  if (sub.emit_join_leave) self_->send(st_.ctx->engine, join_atom::value, channel, info);
-  auto& stored = st_.subs[channel] = std::move(sub);
-  if (!track) {
+  // Registered with the node first, and answered once the broker delivers the channel here,
+  // so no publication after the position read is missed; the ones before it are filtered by
+  // offset in on_push. Then presence (its write confirmed), join, and the stream position.
+  SubscriberSpec spec{caf::actor_cast<subscriber_actor>(self_), st_.handshake.protocol,
+                      sub.push_join_leave};
+  st_.subs[channel] = std::move(sub);
+  auto fail = [this, channel, done](caf::error& e) {
+    drop_subscription(channel);
     SubscribeOutcome out;
-    return done(std::move(out));
-  }
+    out.error = from_caf_error(e);
+    done(std::move(out));
+  };
+  self_->request(st_.ctx->node, kRequestTimeout, ch_sub_atom::value, channel, std::move(spec))
+      .await(
+          [this, channel, recover, since, done, fail](bool) {
+            auto it = st_.subs.find(channel);
+            if (it == st_.subs.end()) return done(SubscribeOutcome{});
+            if (!it->second.presence) return established(channel, recover, since, done);
+            self_->request(st_.ctx->engine, kRequestTimeout, pres_add_atom::value, channel,
+                           client_info(it->second.chan_info),
+                           static_cast<int64_t>(cfg().engine.redis.presence_ttl.count()))
+                .await(
+                    [this, channel, recover, since, done](bool) {
+                      arm_presence_refresh();
+                      established(channel, recover, since, done);
+                    },
+                    fail);
+          },
+          fail);
+}
+
+void Logic::established(const std::string& channel, bool recover, const StreamPosition& since,
+                        std::function<void(SubscribeOutcome)> done) {
+  auto it = st_.subs.find(channel);
+  if (it == st_.subs.end()) return done(SubscribeOutcome{});
+  const Subscription& stored = it->second;
+  if (stored.emit_join_leave)
+    caf::anon_send(st_.ctx->engine, join_atom::value, channel, client_info(stored.chan_info));
+  if (!stored.positioned) return done(SubscribeOutcome{});
 
   const int limit = cfg().client.recovery_max_publication_limit;
   HistoryQuery q;
@@ -176,10 +197,13 @@ void Logic::drop_subscription(const std::string& channel) {
   auto it = st_.subs.find(channel);
   if (it == st_.subs.end()) return;
   Subscription& sub = it->second;
-  self_->send(st_.ctx->node, unsub_atom::value, channel, caf::actor_cast<subscriber_actor>(self_));
-  if (sub.presence) self_->send(st_.ctx->engine, pres_rm_atom::value, channel, st_.client);
+  self_->send(st_.ctx->node, ch_unsub_atom::value, channel,
+              caf::actor_cast<subscriber_actor>(self_));
+  // Fire and forget: the presence entry lapses after its TTL should the removal fail.
+  if (sub.presence)
+    caf::anon_send(st_.ctx->engine, pres_rm_atom::value, channel, client_info(sub.chan_info));
   if (sub.emit_join_leave)
-    self_->send(st_.ctx->engine, leave_atom::value, channel, client_info(sub.chan_info));
+    caf::anon_send(st_.ctx->engine, leave_atom::value, channel, client_info(sub.chan_info));
   st_.subs.erase(it);
 }
 

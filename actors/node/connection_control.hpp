@@ -13,21 +13,6 @@
 
 namespace herald {
 
-struct ServerSubscribeRequest {
-  std::string channel;
-  int64_t expire_at = 0;  ///< unix seconds; 0 = never
-  std::string info;       ///< chan_info bytes
-  std::string data;       ///< returned in the Subscribe push
-  std::optional<StreamPosition> recover_since;
-  std::map<std::string, bool> override;  ///< presence, join_leave, force_recovery, ...
-};
-
-struct ServerRefreshRequest {
-  bool expired = false;
-  int64_t expire_at = 0;
-  std::string info;
-};
-
 using connection_control_actor =
     caf::typed_actor<caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
                      caf::reacts_to<unsub_atom, std::string>,
@@ -46,6 +31,4 @@ struct ConnectionEntry {
 
 }  // namespace herald
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerSubscribeRequest)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerRefreshRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ConnectionEntry)

@@ -25,7 +25,7 @@ class ApiActorTest : public ::testing::Test {
     ctx->resolver = std::make_shared<const ChannelResolver>(*ctx->config);
     ctx->engine = engine_;
     ctx->node = node_;
-    ctx->identity = NodeIdentity{"uid-1", "node-1", "0.1.0", {}};
+
     api_ = sys_.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx));
   }
   void TearDown() override {
@@ -46,7 +46,8 @@ class ApiActorTest : public ::testing::Test {
   caf::actor_system_config cfg_;
   caf::actor_system sys_{cfg_};
   engine_actor engine_ = sys_.spawn(memory_engine_actor_impl, EngineClock{});
-  node_actor node_ = sys_.spawn(node_actor_impl, engine_);
+  node_actor node_ =
+      sys_.spawn(node_actor_impl, engine_, NodeIdentity{"uid-1", "node-1", "0.1.0", {}}, NodeTiming{});
   api_actor api_;
 };
 

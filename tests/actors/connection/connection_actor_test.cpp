@@ -132,7 +132,8 @@ class ConnectionActorTest : public ::testing::Test, public test::DeterministicSy
 
   engine_actor engine_ =
       sys().spawn(memory_engine_actor_impl, EngineClock([this] { return now(); }));
-  node_actor node_ = sys().spawn(node_actor_impl, engine_);
+  node_actor node_ =
+      sys().spawn(node_actor_impl, engine_, NodeIdentity{"uid-1", "node-1", "0.1.0", {}}, NodeTiming{});
   std::shared_ptr<const ClientContext> ctx_;
 };
 

@@ -28,13 +28,14 @@ class NodeActorTest : public ::testing::Test, public test::DeterministicSystem {
   }
 
   engine_actor engine_ = sys().spawn(memory_engine_actor_impl, EngineClock{});
-  node_actor node_ = sys().spawn(node_actor_impl, engine_);
+  node_actor node_ =
+      sys().spawn(node_actor_impl, engine_, NodeIdentity{"uid-1", "node-1", "0.1.0", {}}, NodeTiming{});
 };
 
 TEST_F(NodeActorTest, RoutesPublicationsToLocalSubscribersOnly) {
   Probe sub{sys()};
   auto h = sub.as<subscriber_actor>();
-  caf::anon_send(node_, sub_atom::value, std::string("a"), SubscriberSpec{h, Protocol::json, false});
+  caf::anon_send(node_, ch_sub_atom::value, std::string("a"), SubscriberSpec{h, Protocol::json, false});
   EXPECT_EQ(counts().num_channels, 1u);
   publish("b", "2");  // nobody here
   publish("a", "1");
@@ -42,7 +43,7 @@ TEST_F(NodeActorTest, RoutesPublicationsToLocalSubscribersOnly) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].get_as<EncodedPushPtr>(1)->json, R"({"push":{"channel":"a","pub":{"data":1}}})");
 
-  caf::anon_send(node_, unsub_atom::value, std::string("a"), h);
+  caf::anon_send(node_, ch_unsub_atom::value, std::string("a"), h);
   auto n = counts();
   EXPECT_EQ(n.num_channels, 0u);
   EXPECT_EQ(n.num_subs, 0u);
@@ -69,7 +70,7 @@ TEST_F(NodeActorTest, ServerCommandsReachMatchingConnections) {
             0u);
   EXPECT_TRUE(conn.take().empty());
 
-  caf::anon_send(node_, disconn_atom::value, std::string("c1"));
+  caf::anon_send(node_, conn_gone_atom::value, std::string("c1"));
   EXPECT_EQ(counts().num_clients, 0u);
 }
 
@@ -77,7 +78,7 @@ TEST_F(NodeActorTest, ConnectionThatDiesIsForgotten) {
   Probe conn{sys()};
   caf::anon_send(node_, conn_atom::value,
                  ConnectionEntry{"c1", "42", "", conn.as<connection_control_actor>()});
-  caf::anon_send(node_, sub_atom::value, std::string("a"),
+  caf::anon_send(node_, ch_sub_atom::value, std::string("a"),
                  SubscriberSpec{conn.as<subscriber_actor>(), Protocol::json, false});
   EXPECT_EQ(counts().num_clients, 1u);
   caf::anon_send_exit(conn.as(), caf::exit_reason::kill);

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "engine/codes.hpp"
-#include "engine/control.hpp"
+#include "engine/control/control.hpp"
 #include "engine/types.hpp"
 #include "proto/codec/api_reply.hpp"
 

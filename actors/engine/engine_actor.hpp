@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "engine/control.hpp"
+#include "engine/control/control.hpp"
 
 namespace herald {
 

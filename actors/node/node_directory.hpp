@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/control.hpp"
+#include "engine/control/control.hpp"
 
 namespace herald {
 

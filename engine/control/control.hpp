@@ -1,7 +1,7 @@
 // What nodes tell each other through the engine: server API commands that must reach a client
 // on whichever node it is connected to, node announcements, and surveys (questions every node
 // answers, e.g. which channels it has). Plain types: the Redis engine encodes them with
-// msgpack (engine/control_codec.hpp), the memory engine never sends them anywhere.
+// msgpack (control_codec.hpp), the memory engine never sends them anywhere.
 #pragma once
 
 #include <cstdint>
@@ -107,11 +107,12 @@ struct SurveyReply {
 
 /// One node-to-node message. `to` empty = every node but the sender.
 struct ControlMessage {
+  using Body = std::variant<control::Subscribe, control::Unsubscribe, control::Disconnect,
+                            control::Refresh, control::Alive, control::SurveyRequest,
+                            control::SurveyReply>;
   std::string from;  ///< the sender's node uid
   std::string to;
-  std::variant<control::Subscribe, control::Unsubscribe, control::Disconnect, control::Refresh,
-               control::Alive, control::SurveyRequest, control::SurveyReply>
-      body;
+  Body body;
 
   friend bool operator==(const ControlMessage&, const ControlMessage&) = default;
 };

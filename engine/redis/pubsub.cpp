@@ -89,8 +89,6 @@ void PubSubImpl::flush() {
 }
 
 void PubSubImpl::apply(Request r) {
-  auto join = std::make_shared<Join>();
-  join->done = std::move(r.done);
   ChannelSet& set = set_of(r.kind);
   std::vector<std::string> channels;
   for (auto& c : r.channels) {
@@ -102,13 +100,16 @@ void PubSubImpl::apply(Request r) {
     }
   }
   Groups groups = group(r.kind, std::move(channels));
-  join->left = groups.size();
-  if (groups.empty() && join->done) join->done({}, join->reply);
+  if (groups.empty()) {
+    if (r.done) r.done({}, Reply::status_value("OK"));
+    return;
+  }
+  auto join = make_join(std::move(r.done), groups.size());
   for (auto& g : groups) send(r.kind, std::move(g), join);
 }
 
-void PubSubImpl::send(Kind kind, std::vector<std::string> channels,
-                      const std::shared_ptr<Join>& join, bool restore) {
+void PubSubImpl::send(Kind kind, std::vector<std::string> channels, const JoinPtr& join,
+                      bool restore) {
   Args args{command_name(kind)};
   args.insert(args.end(), channels.begin(), channels.end());
   ArgvView v(args);
@@ -120,12 +121,7 @@ void PubSubImpl::send(Kind kind, std::vector<std::string> channels,
 }
 
 void PubSubImpl::finish(Op& op, std::error_code ec, const Reply& reply) {
-  if (!op.join) return;
-  if (!op.join->ec && !op.join->reply.is_error()) {
-    op.join->ec = ec;
-    if (ec || reply.is_error()) op.join->reply = ec ? Reply{} : reply;
-  }
-  if (--op.join->left == 0 && op.join->done) op.join->done(op.join->ec, op.join->reply);
+  if (op.join) op.join->part(ec, reply);
 }
 
 // -- link events ------------------------------------------------------------------------------
@@ -133,7 +129,7 @@ void PubSubImpl::finish(Op& op, std::error_code ec, const Reply& reply) {
 void PubSubImpl::on_up(bool reconnected) {
   set_raw_reads(true);
   // Restore the set (kept through the outage: only confirmed channels remain in it).
-  auto restore = std::make_shared<Join>();
+  auto restore = make_join({}, 0);
   if (reconnected) {
     // Not after a failure: the connection dropped again and the next one restores the set.
     restore->done = [this](std::error_code ec, const Reply&) {

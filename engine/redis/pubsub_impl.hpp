@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/redis/join.hpp"
 #include "engine/redis/link.hpp"
 #include "engine/redis/pubsub.hpp"
 
@@ -48,26 +49,19 @@ class PubSubImpl final : public Link {
     std::vector<std::string> channels;
     ReplyCallback done;
   };
-  /// One request may become several commands (slot groups, chunks): done fires after all.
-  struct Join {
-    ReplyCallback done;
-    size_t left = 0;
-    std::error_code ec;
-    Reply reply = Reply::status_value("OK");
-  };
   /// A sent command waiting for its confirmations, in send order.
   struct Op {
     Kind kind;
     std::vector<std::string> channels;
     size_t next = 0;  ///< channels[next] is the next confirmation expected
-    std::shared_ptr<Join> join;
+    JoinPtr join;  ///< one request may become several commands (slot groups, chunks)
     bool restore = false;  ///< part of the resubscription after a reconnect
   };
 
   void post_flush();
   void flush();
   void apply(Request r);
-  void send(Kind kind, std::vector<std::string> channels, const std::shared_ptr<Join>& join,
+  void send(Kind kind, std::vector<std::string> channels, const JoinPtr& join,
             bool restore = false);
   void finish(Op& op, std::error_code ec, const Reply& reply);
   void dispatch(const redisReply& r);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,6 +14,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -20,6 +22,11 @@
 
 #include "engine/redis/options.hpp"
 #include "engine/redis/reply.hpp"
+
+namespace herald::redis {
+/// Readable gtest failure messages for Reply values.
+inline void PrintTo(const Reply& r, std::ostream* os) { *os << r.to_string(); }
+}  // namespace herald::redis
 
 namespace herald::redis::test {
 

@@ -201,6 +201,9 @@ void Link::on_context_freed(const redisAsyncContext* ac) {
   if (ac != ac_) return;
   ac_ = nullptr;
   if (dropping_) return;  // drop() or close_now() handles the rest
+  // hiredis freed it (EOF, I/O error, failed connect). Timers and posted steps of this
+  // connection (health check, finish_handshake) must not run on it: make them stale now.
+  ++generation_;
   std::string reason = ac->errstr[0] != '\0' ? ac->errstr : "connection closed";
   post_if_current([reason](Link& l) { l.lost(Errc::connection_lost, reason); });
 }
@@ -216,8 +219,8 @@ void Link::lost(Errc why, const std::string& reason) {
   inflight_.clear();
   raw_reads_ = false;
   state_ = LinkState::down;
+  report(Event::down, reason);  // first, so the owner logs the cause before the failures
   on_down(why);
-  report(Event::down, reason);
   reconnect_timer_.expires_after(backoff_.next());
   reconnect_timer_.async_wait([self = shared_from_this(), gen = generation_](auto ec) {
     if (!ec && gen == self->generation_) self->attempt();

@@ -71,8 +71,10 @@ void PubSubImpl::post_flush() {
 
 void PubSubImpl::flush() {
   auto requests = inbox_.take(state() == LinkState::connecting);
+  // Up but without a context: hiredis just freed it and lost() is queued — treat as down.
+  bool usable = is_up() && context() != nullptr;
   for (auto& r : requests) {
-    if (is_up()) {
+    if (usable) {
       apply(std::move(r));
     } else if (state() != LinkState::closed && !is_subscribe(r.kind)) {
       for (const auto& c : r.channels) set_of(r.kind).erase(c);  // nothing to tell Redis
@@ -82,7 +84,7 @@ void PubSubImpl::flush() {
       r.done(make_error_code(ec), {});
     }
   }
-  if (!requests.empty() && is_up()) {
+  if (!requests.empty() && usable) {
     ++flushes_;
     write_now();
   }

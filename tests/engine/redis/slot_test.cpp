@@ -48,10 +48,14 @@ TEST(RedisSlot, ParsesClusterSlots) {
     return Reply::array_value(
         {Reply::string_value(host), Reply::integer_value(port), Reply::string_value("id")});
   };
+  auto range = [](long long first, long long last, std::vector<Reply> nodes) {
+    std::vector<Reply> e = {Reply::integer_value(first), Reply::integer_value(last)};
+    e.insert(e.end(), nodes.begin(), nodes.end());
+    return Reply::array_value(std::move(e));
+  };
   Reply reply = Reply::array_value({
-      Reply::array_value({Reply::integer_value(0), Reply::integer_value(5460), node("10.0.0.1", 7000),
-                          node("10.0.0.9", 7009)}),
-      Reply::array_value({Reply::integer_value(5461), Reply::integer_value(16383), node("?", 7001)}),
+      range(0, 5460, {node("10.0.0.1", 7000), node("10.0.0.9", 7009)}),  // master, replica
+      range(5461, 16383, {node("?", 7001)}),
   });
   auto ranges = parse_cluster_slots(reply, "asked.host");
   ASSERT_TRUE(ranges);
@@ -61,9 +65,9 @@ TEST(RedisSlot, ParsesClusterSlots) {
   EXPECT_EQ((*ranges)[1].host, "asked.host");
   EXPECT_EQ((*ranges)[1].port, 7001);
   EXPECT_FALSE(parse_cluster_slots(Reply::status_value("OK"), "h"));
-  Reply bad = Reply::array_value(
-      {Reply::array_value({Reply::integer_value(10), Reply::integer_value(5), node("h", 1)})});
-  EXPECT_FALSE(parse_cluster_slots(bad, "h"));
+  EXPECT_FALSE(parse_cluster_slots(Reply::array_value({range(10, 5, {node("h", 1)})}), "h"));
+  EXPECT_FALSE(parse_cluster_slots(Reply::array_value({range(0, 16384, {node("h", 1)})}), "h"));
+  EXPECT_FALSE(parse_cluster_slots(Reply::array_value({range(0, 1, {})}), "h"));
 }
 
 }  // namespace

@@ -66,12 +66,6 @@ using conn_gone_atom = caf::atom_constant<caf::atom("conn_gone")>;
 /// Presence of one channel: client id → ClientInfo.
 using PresenceMap = std::map<std::string, ClientInfo>;
 
-/// The result of a publish through an engine.
-struct PublishOutcome {
-  StreamPosition position;  ///< offset 0 / epoch "" when the channel keeps no history
-  bool from_cache = false;  ///< an idempotent repeat: nothing was stored or delivered again
-};
-
 /// What the broker hands to the node for a channel: a publication, a join or a leave.
 struct BrokerEvent {
   enum class Kind : uint8_t { publication, join, leave } kind = Kind::publication;
@@ -81,6 +75,15 @@ struct BrokerEvent {
   std::string epoch;        ///< the stream's epoch, for positioned subscribers
 };
 using BrokerEventPtr = std::shared_ptr<const BrokerEvent>;
+
+/// The result of a publish through an engine.
+struct PublishOutcome {
+  StreamPosition position;  ///< offset 0 / epoch "" when the channel keeps no history
+  bool from_cache = false;  ///< an idempotent repeat: nothing was stored or delivered again
+  /// The event handed to the broker handler (when this node made it), so a publisher
+  /// subscribed to the channel can recognise its own publication arriving.
+  BrokerEventPtr event;
+};
 
 /// A push encoded once per protocol, shared by every local subscriber of the channel.
 /// A protocol's bytes are empty when no subscriber of that protocol exists.

@@ -37,6 +37,9 @@ struct Publication {
   uint64_t offset = 0;             ///< 0 when the channel keeps no history
   std::map<std::string, std::string> tags;
   int64_t time_ms = 0;  ///< unix milliseconds when the node accepted it
+  /// The stream's epoch, carried only by the publication at offset 1: how a subscriber that
+  /// saw the stream start learns its epoch (Centrifugo does the same).
+  std::string epoch;
 
   friend bool operator==(const Publication&, const Publication&) = default;
 };

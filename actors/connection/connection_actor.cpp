@@ -74,10 +74,13 @@ void Logic::on_frame(std::string& frame) {
   }
   ++st_.unconsumed_frames;
   std::vector<proto::Command> cmds;
-  if (proto::decode_commands(st_.handshake.protocol, frame, cmds) != proto::DecodeStatus::ok ||
-      cmds.empty())
-    return disconnect(disconnect::bad_request);
+  const bool ok =
+      proto::decode_commands(st_.handshake.protocol, frame, cmds) == proto::DecodeStatus::ok;
+  if (ok && cmds.empty()) return disconnect(disconnect::bad_request);
   for (auto& c : cmds) st_.queue.push_back(std::move(c));
+  // The commands before a malformed one are handled first, then the connection closes with
+  // 3501 (an `unknown` command disconnects when its turn comes), as Centrifuge does.
+  if (!ok) st_.queue.emplace_back();
   drain();
 }
 
@@ -154,6 +157,11 @@ void Logic::dispatch(proto::Command& cmd) {
 
 void Logic::on_push(const EncodedPushPtr& push) {
   if (st_.closing || !st_.connected) return;
+  deliver_push(push);
+  if (is_own_publication(*push->event)) finish_own_publication();
+}
+
+void Logic::deliver_push(const EncodedPushPtr& push) {
   const BrokerEvent& ev = *push->event;
   auto it = st_.subs.find(ev.channel);
   if (it == st_.subs.end()) return;  // unsubscribed while the push was on its way
@@ -227,6 +235,9 @@ void Logic::on_timer(ConnTimer kind, TimerService::TimerId id) {
       break;
     case ConnTimer::sub_expire:
       check_sub_expiry();
+      break;
+    case ConnTimer::own_publication:
+      finish_own_publication();
       break;
     case ConnTimer::kCount:
       break;

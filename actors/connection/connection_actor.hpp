@@ -38,7 +38,16 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<timer_atom, uint8_t, TimerService::TimerId>>;
 
 /// Timers a connection arms on itself, at most one of each kind at a time.
-enum class ConnTimer : uint8_t { stale, ping, pong, expire, presence, sub_expire, kCount };
+enum class ConnTimer : uint8_t {
+  stale,
+  ping,
+  pong,
+  expire,
+  presence,
+  sub_expire,
+  own_publication,
+  kCount
+};
 
 struct ConnectionState {
   std::shared_ptr<const ClientContext> ctx;
@@ -65,6 +74,17 @@ struct ConnectionState {
   /// A connect was refused with an error reply: later frames are ignored and the TCP
   /// connection is dropped after a grace period, as Centrifugo does.
   bool connect_failed = false;
+  /// A client publish to a channel it is subscribed to, answered once its own publication has
+  /// been pushed to it (Centrifugo writes the push before the reply; a command that follows,
+  /// e.g. an unsubscribe in the same frame, must not overtake it).
+  struct OwnPublication {
+    uint32_t id = 0;
+    std::string channel;
+    BrokerEventPtr event;
+    StreamPosition position;
+    std::string data;
+  };
+  std::unique_ptr<OwnPublication> own_publication;
 
   bool awaiting_pong = false;
   bool presence_timer_armed = false;  ///< only while a subscription keeps presence

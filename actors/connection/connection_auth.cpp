@@ -179,9 +179,7 @@ void Logic::refresh(uint32_t id, proto::RefreshRequest& req) {
   if (expire_at > 0 && expire_at <= now) return disconnect(disconnect::expired);
   st_.expire_at = expire_at;
   if (!r.value.info_bytes().empty()) st_.conn_info = r.value.info_bytes();
-  proto::RefreshResult res;
-  res.client = st_.client;
-  res.version = st_.ctx->version;
+  proto::RefreshResult res;  // Centrifugo answers expires and ttl only
   if (expire_at > 0) {
     res.expires = true;
     res.ttl = ttl_until(expire_at);

@@ -88,9 +88,59 @@ void Logic::publish(uint32_t id, proto::PublishRequest& req) {
   po.history_size = opts->history_size;
   po.history_ttl_ms = opts->history_ttl.count();
   po.history_meta_ttl_ms = meta_ttl_ms(*opts);
-  ask_engine<PublishOutcome>(
-      *this, self_, st_.ctx->engine, id, [](PublishOutcome&) { return proto::PublishResult{}; },
-      publish_atom::value, req.channel, std::move(pub), po);
+  const bool subscribed = sub != st_.subs.end();
+  std::string channel = req.channel;
+  std::string data = subscribed ? pub.data : std::string();
+  begin_async();
+  // `then`, not `await`: pushes keep flowing while the command waits, so the publisher's own
+  // publication can arrive before the reply is written.
+  self_->request(st_.ctx->engine, kRequestTimeout, publish_atom::value, channel, std::move(pub),
+                 po)
+      .then(
+          [this, id, channel, subscribed, data](PublishOutcome& out) {
+            if (!subscribed || !st_.subs.count(channel) || out.from_cache || st_.closing) {
+              reply_publish(id);
+              return end_async();
+            }
+            st_.own_publication.reset(new ConnectionState::OwnPublication{
+                id, channel, out.event, out.position, data});
+            // Bounded: should the broker lose it, the client still gets its answer.
+            arm(ConnTimer::own_publication, kOwnPublicationWait);
+          },
+          [this, id](caf::error& e) {
+            proto::Reply r;
+            r.id = id;
+            r.error = from_caf_error(e);
+            reply(r);
+            end_async();
+          });
+}
+
+void Logic::reply_publish(uint32_t id) {
+  proto::Reply r;
+  r.id = id;
+  r.result = proto::PublishResult{};
+  reply(r);
+}
+
+bool Logic::is_own_publication(const BrokerEvent& ev) const {
+  const auto& own = st_.own_publication;
+  if (!own || ev.kind != BrokerEvent::Kind::publication || ev.channel != own->channel)
+    return false;
+  if (own->event) return own->event.get() == &ev;
+  if (own->position.offset > 0)
+    return ev.publication.offset == own->position.offset && ev.epoch == own->position.epoch;
+  return ev.publication.data == own->data && ev.publication.info &&
+         ev.publication.info->client == st_.client;
+}
+
+void Logic::finish_own_publication() {
+  if (!st_.own_publication) return;
+  const uint32_t id = st_.own_publication->id;
+  st_.own_publication.reset();
+  disarm(ConnTimer::own_publication);
+  if (!st_.closing) reply_publish(id);
+  end_async();
 }
 
 void Logic::presence(uint32_t id, proto::PresenceRequest& req) {

@@ -12,6 +12,8 @@ namespace proto = herald::protocol;
 
 /// Engine/node calls are local; this only bounds a lost reply.
 inline constexpr auto kRequestTimeout = std::chrono::seconds(10);
+/// How long a client publish waits for its own publication before answering anyway.
+inline constexpr auto kOwnPublicationWait = std::chrono::milliseconds(1000);
 
 /// The actor's behaviour; one instance per actor, every method runs inside its message
 /// handling.
@@ -31,6 +33,8 @@ class Logic {
     drain();
   }
   void on_push(const EncodedPushPtr& push);
+  /// on_push() without the own-publication bookkeeping.
+  void deliver_push(const EncodedPushPtr& push);
   void on_timer(ConnTimer kind, TimerService::TimerId id);
   /// Closes with `code`; cleans up subscriptions, presence and node registration.
   void disconnect(uint32_t code, std::string_view reason);
@@ -101,6 +105,11 @@ class Logic {
 
   // -- connection_commands.cpp -----------------------------------------------------------
   void publish(uint32_t id, proto::PublishRequest& req);
+  /// Answers a client publish waiting for its own publication (see OwnPublication).
+  void finish_own_publication();
+  void reply_publish(uint32_t id);
+  /// Whether `ev` is the publication a client publish waits for.
+  bool is_own_publication(const BrokerEvent& ev) const;
   void presence(uint32_t id, proto::PresenceRequest& req);
   void presence_stats(uint32_t id, proto::PresenceStatsRequest& req);
   void history(uint32_t id, proto::HistoryRequest& req);

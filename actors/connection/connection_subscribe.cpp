@@ -339,7 +339,9 @@ caf::typed_response_promise<Error> Logic::server_subscribe(const ServerSubscribe
 }
 
 void Logic::server_unsubscribe(const std::string& channel) {
-  if (st_.closing || !st_.subs.count(channel)) return;
+  if (st_.closing || !st_.connected) return;
+  // Centrifugo pushes the unsubscribe even for a channel the client is not in (or for an
+  // empty channel name, when the API names only a user).
   drop_subscription(channel);
   proto::Reply r;
   r.result = proto::Push{

@@ -24,15 +24,17 @@ PublishOutcome publish(self_ptr self, const std::string& channel, Publication pu
                        const PublishOptions& opts) {
   auto out = self->state.core.publish(channel, pub, opts, self->state.now());
   arm_tick(self);
+  PublishOutcome result{out.position, out.from_cache, nullptr};
   if (!out.from_cache) {
-    BrokerEvent ev;
-    ev.kind = BrokerEvent::Kind::publication;
-    ev.channel = channel;
-    ev.publication = std::move(pub);
-    ev.epoch = out.position.epoch;
-    deliver(self, std::move(ev));
+    auto ev = std::make_shared<BrokerEvent>();
+    ev->kind = BrokerEvent::Kind::publication;
+    ev->channel = channel;
+    ev->publication = std::move(pub);
+    ev->epoch = out.position.epoch;
+    result.event = ev;
+    if (self->state.handler) self->state.handler->deliver(std::move(ev));
   }
-  return PublishOutcome{out.position, out.from_cache};
+  return result;
 }
 
 }  // namespace

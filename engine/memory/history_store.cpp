@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kEpochLetters =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-constexpr size_t kEpochLength = 4;
+constexpr size_t kEpochLength = 8;
 
 bool due(const std::optional<Clock::time_point>& deadline, Clock::time_point now) {
   return deadline && *deadline <= now;
@@ -82,6 +82,9 @@ StreamPosition HistoryStore::add(const std::string& channel, Publication pub,
   Channel& ch = find_or_create(channel, now);
   ++ch.top;
   pub.offset = ch.top;
+  // The first publication of a stream tells its epoch (kept in history too, as Centrifugo's
+  // memory engine does).
+  if (ch.top == 1) pub.epoch = ch.epoch;
   ch.pubs.push_back(std::move(pub));
   while (ch.pubs.size() > opts.history_size) ch.pubs.pop_front();
   if (opts.history_ttl_ms > 0) arm_stream(channel, ch, deadline_after(now, opts.history_ttl_ms));

@@ -24,6 +24,7 @@ PublishOutcome MemoryEngineCore::publish(const std::string& channel, Publication
   if (opts.use_history()) {
     outcome.position = history_.add(channel, pub, opts, now);
     pub.offset = outcome.position.offset;
+    if (pub.offset == 1) pub.epoch = outcome.position.epoch;
   } else {
     pub.offset = 0;  // Centrifugo remembers `{}` for a publish without history, too
   }

@@ -44,6 +44,7 @@ void write_publication(std::string& out, const Publication& pub) {
     w.key("tags");
     write_string_map(out, pub.tags);
   }
+  w.str("epoch", pub.epoch);
   w.close();
 }
 

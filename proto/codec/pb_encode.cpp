@@ -73,12 +73,14 @@ std::size_t tag_entry_size(const std::string& k, const std::string& v) {
   return message_field_size(1, k.size()) + message_field_size(2, v.size());
 }
 
-// Centrifugo v6.0 sends data, info, offset and tags; `time_ms` stays server-side.
+// Centrifugo sends data, info, offset, tags and (at offset 1) epoch; `time_ms` stays
+// server-side.
 std::size_t publication_size(const Publication& p) {
   std::size_t n = bytes_field_size(4, p.data.size());
   if (p.info) n += message_field_size(5, client_info_size(*p.info));
   n += uint_field_size(6, p.offset);
   for (const auto& [k, v] : p.tags) n += message_field_size(7, tag_entry_size(k, v));
+  if (!p.epoch.empty()) n += bytes_field_size(14, p.epoch.size());
   return n;
 }
 
@@ -92,6 +94,7 @@ void write_publication(std::string& out, const Publication& p) {
     put_string_always(out, 1, k);
     put_string_always(out, 2, v);
   }
+  if (!p.epoch.empty()) put_bytes(out, 14, p.epoch);
 }
 
 void put_publication_field(std::string& out, uint32_t field, const Publication& p) {

@@ -315,6 +315,8 @@ TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   EXPECT_EQ(stats["presence_stats"]["num_clients"], 2);
   EXPECT_EQ(stats["presence_stats"]["num_users"], 2);
   b.send(R"({"id":4,"publish":{"channel":"chat:p","data":{"hi":true}}})");
+  // The publisher, subscribed itself, gets its own publication before the reply.
+  EXPECT_EQ(b.next()["push"]["pub"]["data"]["hi"], true);
   EXPECT_TRUE(b.next()["publish"].is_object());
   json pub = a.next_where([](const json& m) { return m.contains("push") && m["push"].contains("pub"); });
   EXPECT_EQ(pub["push"]["pub"]["data"]["hi"], true);
@@ -322,6 +324,30 @@ TEST_F(ConnectionActorTest, PresenceJoinLeaveAndClientPublish) {
   b.send(R"({"id":5,"unsubscribe":{"channel":"chat:p"}})");
   json leave = a.next_where([](const json& m) { return m.contains("push") && m["push"].contains("leave"); });
   EXPECT_EQ(leave["push"]["leave"]["info"]["user"], "2");
+}
+
+TEST_F(ConnectionActorTest, PublishThenUnsubscribeInOneFrameStillDeliversThePublication) {
+  Client c = connected("42");
+  c.send(R"({"id":2,"subscribe":{"channel":"chat:own"}})");
+  c.next();
+  c.send(R"({"id":3,"publish":{"channel":"chat:own","data":1}})"
+         "\n"
+         R"({"id":4,"unsubscribe":{"channel":"chat:own"}})");
+  json push = c.next();
+  EXPECT_EQ(push["push"]["pub"]["data"], 1) << push.dump();
+  EXPECT_EQ(push["push"]["pub"]["offset"], 1);
+  EXPECT_FALSE(push["push"]["pub"]["epoch"].get<std::string>().empty());  // offset 1 tells it
+  EXPECT_EQ(c.next()["id"], 3);
+  EXPECT_EQ(c.next()["id"], 4);
+  EXPECT_TRUE(c.idle());
+}
+
+TEST_F(ConnectionActorTest, CommandsBeforeAMalformedOneAreAnsweredFirst) {
+  Client c = connected("42");
+  c.send(R"({"id":2,"presence_stats":{"channel":"chat:x"}})"
+         "\n\n");
+  EXPECT_EQ(c.next()["id"], 2);
+  EXPECT_EQ(c.close_code(), 3501);
 }
 
 TEST_F(ConnectionActorTest, PublishWithoutDataIsABadRequestNotADisconnect) {

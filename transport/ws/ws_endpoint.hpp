@@ -44,6 +44,9 @@ struct WsOptions {
   /// Told about failures nobody else sees (what failed, the error), e.g. an exception thrown
   /// while handing a new connection over; the endpoint has no logger of its own.
   std::function<void(std::string_view what, std::string_view error)> on_error;
+  /// Called (on the io thread) each time a connection stops reading because its owner has
+  /// not handled what it got (WsConnection::kMaxUnconsumedMessages): a backpressure metric.
+  std::function<void()> on_read_paused;
 };
 
 namespace ws_detail {

@@ -263,7 +263,10 @@ void Session::read_more() {
   if (dead_ || reading_ || !started_ || !open_) return;
   // Inbound backpressure: the owner has not handled what it got; the kernel's receive buffer,
   // then TCP flow control, hold the client back until it does.
-  if (unconsumed_ >= kMaxUnconsumedMessages) return;
+  if (unconsumed_ >= kMaxUnconsumedMessages) {
+    if (ep_->options.on_read_paused) ep_->options.on_read_paused();
+    return;
+  }
   size_t room;
   if (filled_ == 0) {
     std::string().swap(msg_);  // back to inline storage while waiting

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -315,6 +317,34 @@ TEST_F(WsTest, FragmentedAndLargeMessagesArriveWhole) {
   EXPECT_EQ(a->probe->messages[0], big);
   EXPECT_EQ(a->probe->messages[1], fragmented);
   EXPECT_EQ(a->probe->messages[2], "s");
+}
+
+TEST_F(WsTest, ReadingPausesUntilTheOwnerConsumes) {
+  // The owner handles nothing: after kMaxUnconsumedMessages the session stops reading (the
+  // rest waits in the kernel), and resumes when the owner reports them consumed.
+  auto paused = std::make_shared<Probe>();  // its `closed` counts pauses
+  WsOptions opts;
+  opts.on_read_paused = [paused] {
+    std::lock_guard lock(paused->mu);
+    ++paused->closed;
+    paused->cv.notify_all();
+  };
+  Start(opts);
+  auto c = Connect("/connection/websocket");
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  const uint32_t limit = WsConnection::kMaxUnconsumedMessages;
+  for (uint32_t i = 0; i < limit + 4; ++i) c->ws.write(asio::buffer(std::to_string(i)));
+  ASSERT_TRUE(paused->wait([&] { return paused->closed > 0; }));
+  {
+    // Paused with no read pending: exactly `limit` messages, and no more can come.
+    std::lock_guard lock(a->probe->mu);
+    EXPECT_EQ(a->probe->messages.size(), limit);
+  }
+  a->conn->consumed(limit);
+  EXPECT_TRUE(a->probe->wait([&] { return a->probe->messages.size() == limit + 4; }));
+  std::lock_guard lock(a->probe->mu);
+  EXPECT_EQ(a->probe->messages.back(), std::to_string(limit + 3));
 }
 
 TEST_F(WsTest, MessageOverTheLimitClosesWith1009) {

@@ -19,8 +19,11 @@
 #include "actors/api/api_actor.hpp"
 #include "actors/connection/connection_actor.hpp"
 #include "actors/engine/memory_engine_actor.hpp"
+#include "actors/engine/redis_engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
+#include "cmd/redis_engine_options.hpp"
 #include "config/random.hpp"
+#include "engine/redis/redis_engine_factory.hpp"
 #include "transport/http/api_http.hpp"
 #include "transport/http/http_server.hpp"
 #include "transport/ws/ws_endpoint.hpp"
@@ -125,9 +128,8 @@ class ApiBridge {
 }  // namespace
 
 int run_node(Config config) {
-  if (config.engine.type != "memory") {
-    spdlog::error("msg=\"engine.type {} is not available in this build: only the memory engine "
-                  "is implemented so far\"",
+  if (config.engine.type != "memory" && config.engine.type != "redis") {
+    spdlog::error("msg=\"engine.type {} is not available in this build: memory or redis\"",
                   config.engine.type);
     return 1;
   }
@@ -167,7 +169,26 @@ int run_node(Config config) {
                                            : config.node.name;
   identity.version = HERALD_VERSION_STRING;
 
-  engine_actor engine = system.spawn(memory_engine_actor_impl, EngineClock{});
+  engine_actor engine;
+  if (config.engine.type == "redis") {
+    std::string error;
+    auto redis_options = redis_engine_options(config, identity.uid, &error);
+    if (!redis_options) {
+      spdlog::error("msg=\"cannot use the Redis engine\" error=\"{}\"", error);
+      return 1;
+    }
+    // The Redis client answers every command within connect_timeout + io_timeout; the
+    // actor's own deadline only guards its promises beyond that.
+    RedisEngineActorOptions actor_options;
+    actor_options.request_deadline = redis_options->broker.connection.connect_timeout +
+                                     redis_options->broker.connection.io_timeout +
+                                     std::chrono::seconds(2);
+    engine = system.spawn(redis_engine_actor_impl,
+                          redis::make_redis_engine(ioc.get_executor(), std::move(*redis_options)),
+                          actor_options);
+  } else {
+    engine = system.spawn(memory_engine_actor_impl, EngineClock{});
+  }
   node_actor node = system.spawn(node_actor_impl, engine, identity, NodeTiming{});
   log_if_fails(engine, "engine");
   log_if_fails(node, "node");

@@ -158,7 +158,13 @@ void Logic::dispatch(proto::Command& cmd) {
 void Logic::on_push(const EncodedPushPtr& push) {
   if (st_.closing || !st_.connected) return;
   deliver_push(push);
-  if (is_own_publication(*push->event)) finish_own_publication();
+  const BrokerEvent& ev = *push->event;
+  if (is_own_publication(ev)) {
+    finish_own_publication();
+  } else if (ev.kind == BrokerEvent::Kind::publication && ev.publication.info &&
+             ev.publication.info->client == st_.client) {
+    st_.pushed_own = push->event;  // ahead of its publish answer, perhaps
+  }
 }
 
 void Logic::deliver_push(const EncodedPushPtr& push) {

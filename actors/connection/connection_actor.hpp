@@ -85,6 +85,10 @@ struct ConnectionState {
     std::string data;
   };
   std::unique_ptr<OwnPublication> own_publication;
+  /// This client's latest publication pushed to it while no publish waited for it: with the
+  /// Redis engine the push (PUB/SUB) can arrive before the engine's publish answer, and the
+  /// answer must not then wait for a push that has already gone by.
+  BrokerEventPtr pushed_own;
 
   bool awaiting_pong = false;
   bool presence_timer_armed = false;  ///< only while a subscription keeps presence

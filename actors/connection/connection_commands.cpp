@@ -104,6 +104,9 @@ void Logic::publish(uint32_t id, proto::PublishRequest& req) {
             }
             st_.own_publication.reset(new ConnectionState::OwnPublication{
                 id, channel, out.event, out.position, data});
+            // Already pushed (it overtook this answer): reply now.
+            auto seen = std::exchange(st_.pushed_own, nullptr);
+            if (seen && is_own_publication(*seen)) return finish_own_publication();
             // Bounded: should the broker lose it, the client still gets its answer.
             arm(ConnTimer::own_publication, kOwnPublicationWait);
           },

@@ -39,6 +39,9 @@ type Server struct {
 	log    strings.Builder // everything herald wrote to stderr
 	dumped int             // bytes of log already shown by dumpLogOnFailure
 	done   chan struct{}   // closed when stderr reaches EOF
+	// Cluster mode (cluster_test.go): the node WebSocket clients connect to, while the server
+	// API goes to this one, so every publication and command crosses nodes through Redis.
+	ws *Server
 }
 
 // Addr is host:port of the HTTP server.
@@ -46,6 +49,9 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
 // WSURL is the WebSocket endpoint, with an optional query ("cf_protocol=protobuf").
 func (s *Server) WSURL(query string) string {
+	if s.ws != nil {
+		return s.ws.WSURL(query)
+	}
 	u := "ws://" + s.Addr() + "/connection/websocket"
 	if query != "" {
 		u += "?" + query
@@ -148,6 +154,11 @@ func childEnv() []string {
 // stop sends SIGTERM and waits; a node that does not drain in time is killed.
 func (s *Server) stop() error {
 	defer os.RemoveAll(s.dir)
+	if s.ws != nil {
+		if err := s.ws.stop(); err != nil {
+			return err
+		}
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	exited := make(chan error, 1)
 	go func() { exited <- s.cmd.Wait() }()
@@ -182,7 +193,7 @@ func server(t *testing.T, name string) *Server {
 	if !ok {
 		t.Fatalf("no config named %q", name)
 	}
-	s, err := startServer(name, cfg())
+	s, err := startConfigured(name, cfg())
 	if err != nil {
 		serverErrors[name] = err
 		t.Fatal(err)
@@ -225,5 +236,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	serversMu.Unlock()
+	stopRedis()
 	os.Exit(code)
 }

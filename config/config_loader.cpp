@@ -71,10 +71,13 @@ LoadResult load(std::string_view text, const std::string& source,
 
   apply_env_overrides(cfg, env, diag);
   // Keys that failed to read keep their defaults, so validating the rest still finds every
-  // other problem; skip any key already reported so it is not named twice.
+  // other problem; skip any key the reading already reported so it is not named twice (a key
+  // that validation finds wrong in several ways keeps all its messages).
+  const size_t read_errors = diag.errors.size();
   for (auto& e : validate(cfg)) {
     const std::string key = e.substr(0, e.find(':'));
-    bool seen = std::any_of(diag.errors.begin(), diag.errors.end(), [&](const std::string& d) {
+    const auto read_end = diag.errors.begin() + static_cast<std::ptrdiff_t>(read_errors);
+    bool seen = std::any_of(diag.errors.begin(), read_end, [&](const std::string& d) {
       return d.compare(0, key.size() + 1, key + ":") == 0 || d.find("(" + key + ")") != std::string::npos;
     });
     if (!seen) diag.errors.push_back(std::move(e));

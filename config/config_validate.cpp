@@ -225,8 +225,11 @@ class Validator {
     const auto& w = cfg_.websocket;
     handler_prefix("websocket.handler_prefix", w.handler_prefix);
     if (w.message_size_limit <= 0) err("websocket.message_size_limit", "must be positive");
-    if (w.compression_level < -2 || w.compression_level > 9) {
-      err("websocket.compression_level", "must be in -2..9");
+    // Exactly what the WebSocket transport applies (Beast's deflate levels, 1 = fastest).
+    // Centrifugo also takes 0 (no compression), -1 (zlib default) and -2 (Huffman only).
+    if (w.compression_level < 1 || w.compression_level > 9) {
+      err("websocket.compression_level",
+          "must be in 1..9, got " + std::to_string(w.compression_level));
     }
     not_negative("websocket.compression_min_size", w.compression_min_size);
     not_negative("websocket.read_buffer_size", w.read_buffer_size);
@@ -255,10 +258,22 @@ bool valid_namespace_name(std::string_view name) {
 }
 
 bool valid_proxy_endpoint(std::string_view e) {
-  for (std::string_view scheme : {"http://", "https://", "grpc://"}) {
+  for (std::string_view scheme : {"http://", "https://"}) {
     if (starts_with(e, scheme) && e.size() > scheme.size()) return true;
   }
-  return false;
+  constexpr std::string_view kGrpc = "grpc://";
+  if (!starts_with(e, kGrpc)) return false;
+  // What a gRPC client dials: host:port and nothing else ("[::1]:10001" for IPv6).
+  const std::string_view target = e.substr(kGrpc.size());
+  const size_t colon = target.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || target.find('/') != std::string_view::npos)
+    return false;
+  const std::string_view port = target.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  const int n = std::stoi(std::string(port));
+  return n >= 1 && n <= 65535;
 }
 
 std::vector<std::string> validate(const Config& cfg) { return Validator(cfg).run(); }

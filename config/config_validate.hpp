@@ -16,7 +16,7 @@ std::vector<std::string> validate(const Config& cfg);
 /// `^[-a-zA-Z0-9_.]{2,}$`: namespace, RPC namespace and proxy names.
 bool valid_namespace_name(std::string_view name);
 
-/// True for "http://x", "https://x" and "grpc://x" (x non-empty).
+/// True for "http://x", "https://x" (x non-empty) and "grpc://host:port" (port 1..65535).
 bool valid_proxy_endpoint(std::string_view endpoint);
 
 }  // namespace herald

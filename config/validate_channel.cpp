@@ -118,7 +118,8 @@ class ChannelRules {
       }
       if (ch.proxy.state.endpoint.empty()) {
         err(path + ".state_proxy_enabled",
-            "requires channel.proxy.state.endpoint (http://, https:// or grpc://)");
+            "requires channel.proxy.state.endpoint (an http:// or https:// URL or "
+            "grpc://host:port)");
       }
     }
     for (size_t i = 0; i < o.state_events.size(); ++i) {
@@ -191,8 +192,8 @@ void check_endpoint(Checker& c, const std::string& path, const ProxyEndpointConf
     return;
   }
   if (!valid_proxy_endpoint(p.endpoint)) {
-    c.err(path + ".endpoint", "must start with http://, https:// or grpc://, got \"" +
-                                p.endpoint + "\"");
+    c.err(path + ".endpoint",
+          "must be an http:// or https:// URL or grpc://host:port, got \"" + p.endpoint + "\"");
   }
   c.positive(path + ".timeout", p.timeout);
   const auto& transforms = p.http.status_to_code_transforms;

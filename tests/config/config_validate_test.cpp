@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/config/test_util.hpp"
 
 namespace herald {
@@ -21,6 +23,14 @@ NamespaceConfig ns(std::string name) {
 void expect_error(const Config& cfg, const std::string& prefix) {
   auto errors = validate(cfg);
   EXPECT_TRUE(has_message(errors, prefix)) << "wanted: " << prefix << joined(errors);
+}
+
+// Expects exactly these messages (in any order).
+void expect_only(const Config& cfg, std::vector<std::string> wanted) {
+  auto errors = validate(cfg);
+  std::sort(errors.begin(), errors.end());
+  std::sort(wanted.begin(), wanted.end());
+  EXPECT_EQ(errors, wanted) << joined(errors);
 }
 
 TEST(ConfigValidate, DefaultsAreValid) {
@@ -174,15 +184,32 @@ TEST(ConfigValidate, StateProxyNeedsPresenceAndEndpoint) {
                                   "\"presence\": true in the same namespace"));
   EXPECT_TRUE(has_message(errors, "channel.namespaces[0].state_proxy_enabled: requires "
                                   "channel.proxy.state.endpoint"));
+  EXPECT_EQ(errors.size(), 2u) << joined(errors);
   c.channel.namespaces[0].options.presence = true;
-  c.channel.proxy.state.endpoint = "ftp://x";
-  expect_error(c, "channel.proxy.state.endpoint: must start with http://, https:// or grpc://");
-  for (const char* ok : {"http://x/e", "https://x/e", "grpc://x:1"}) {
+  for (const char* bad : {"ftp://x", "grpc://x", "grpc://x:1/path", "grpc://:1", "grpc://x:0",
+                          "grpc://x:65536", "grpc://x:http", "localhost:3000", "http://"}) {
+    c.channel.proxy.state.endpoint = bad;
+    expect_only(c, {std::string("channel.proxy.state.endpoint: must be an http:// or https:// "
+                                "URL or grpc://host:port, got \"") + bad + "\""});
+  }
+  for (const char* ok : {"http://x/e", "https://x/e", "grpc://x:1", "grpc://[::1]:10001"}) {
     c.channel.proxy.state.endpoint = ok;
-    EXPECT_TRUE(validate(c).empty()) << ok << joined(validate(c));
+    expect_only(c, {});
   }
   c.channel.namespaces[0].options.state_events = {"occupied", "gone"};
   expect_error(c, "channel.namespaces[0].state_events[1]");
+}
+
+TEST(ConfigValidate, CompressionLevelIsWhatTheTransportApplies) {
+  Config c;
+  for (int level : {1, 5, 9}) {
+    c.websocket.compression_level = level;
+    expect_only(c, {});
+  }
+  for (int level : {-2, -1, 0, 10}) {
+    c.websocket.compression_level = level;
+    expect_only(c, {"websocket.compression_level: must be in 1..9, got " + std::to_string(level)});
+  }
 }
 
 TEST(ConfigValidate, RegexDeltaAndStreamProxy) {
@@ -231,7 +258,7 @@ TEST(ConfigValidate, NamedProxies) {
   auto errors = validate(c);
   EXPECT_TRUE(has_message(errors, "proxies[0].name: \"default\" is reserved"));
   EXPECT_TRUE(has_message(errors, "proxies[2].name: duplicate proxy name"));
-  EXPECT_TRUE(has_message(errors, "proxies[2].endpoint: must start with"));
+  EXPECT_TRUE(has_message(errors, "proxies[2].endpoint: must be an http:// or https:// URL"));
   EXPECT_TRUE(has_message(errors, "proxies[3].endpoint: required"));
 }
 
@@ -305,6 +332,9 @@ TEST(ConfigValidate, Helpers) {
   EXPECT_FALSE(valid_namespace_name("a:b"));
   EXPECT_FALSE(valid_namespace_name(""));
   EXPECT_TRUE(valid_proxy_endpoint("grpc://h:1"));
+  EXPECT_TRUE(valid_proxy_endpoint("grpc://h:65535"));
+  EXPECT_FALSE(valid_proxy_endpoint("grpc://h"));
+  EXPECT_FALSE(valid_proxy_endpoint("grpc://h:123456"));
   EXPECT_FALSE(valid_proxy_endpoint("http://"));
   EXPECT_FALSE(valid_proxy_endpoint("localhost:3000"));
 }

@@ -2,27 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/proto/state/sample_events.hpp"
+
 namespace herald::state {
 namespace {
 
 using Type = ChannelStateEvent::Type;
 
 ChannelStateEvent occupied(std::string channel, int64_t t, uint64_t gen = 0, std::string id = "") {
-  ChannelStateEvent e;
-  e.channel = std::move(channel);
-  e.type = Type::occupied;
-  e.time_ms = t;
-  e.gen = gen;
-  e.id = std::move(id);
-  return e;
+  return test::state_event(std::move(channel), Type::occupied, t, gen, std::move(id));
 }
 
 ChannelStateEvent vacated(std::string channel, int64_t t, uint64_t gen, std::string id,
                           std::string reason) {
-  ChannelStateEvent e = occupied(std::move(channel), t, gen, std::move(id));
-  e.type = Type::vacated;
-  e.reason = std::move(reason);
-  return e;
+  return test::state_event(std::move(channel), Type::vacated, t, gen, std::move(id),
+                           std::move(reason));
 }
 
 TEST(StateJson, CentrifugoKeysFirstThenHeraldExtensions) {

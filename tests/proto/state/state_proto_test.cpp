@@ -7,23 +7,12 @@
 
 #include <memory>
 
+#include "tests/proto/state/sample_events.hpp"
+
 namespace herald::state {
 namespace {
 
-ChannelStateBatch sample() {
-  ChannelStateEvent a;
-  a.channel = "chat:index";
-  a.type = ChannelStateEvent::Type::occupied;
-  a.time_ms = 1697206286533;
-  a.gen = 1;
-  a.id = "7-1";
-  ChannelStateEvent b = a;
-  b.type = ChannelStateEvent::Type::vacated;
-  b.gen = 2;
-  b.id = "7-2";
-  b.reason = "presence_expired";
-  return {a, b};
-}
+ChannelStateBatch sample() { return test::occupied_then_vacated("presence_expired", 7); }
 
 TEST(StateProto, FieldsAndNumbers) {
   proxypb::NotifyChannelStateRequest req;
@@ -96,7 +85,7 @@ TEST(StateProto, OldReceiverSkipsTheExtensions) {
   ASSERT_TRUE(old->ParseFromString(req.events(1).SerializeAsString()));
   const auto* refl = old->GetReflection();
   const auto* d = old->GetDescriptor();
-  EXPECT_EQ(refl->GetInt64(*old, d->FindFieldByName("time_ms")), 1697206286533);
+  EXPECT_EQ(refl->GetInt64(*old, d->FindFieldByName("time_ms")), 1697206291533);
   EXPECT_EQ(refl->GetString(*old, d->FindFieldByName("channel")), "chat:index");
   EXPECT_EQ(refl->GetString(*old, d->FindFieldByName("type")), "vacated");
   EXPECT_EQ(refl->GetUnknownFields(*old).field_count(), 3);  // gen, id, reason: skipped

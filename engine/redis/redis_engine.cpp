@@ -475,6 +475,8 @@ class EngineImpl final : public RedisEngine, public std::enable_shared_from_this
       };
       h.on_node_state = [role = d.role](const std::string& endpoint, Event e,
                                         const std::string& reason) {
+        // A node's pub/sub connection follows its command connection: log the latter only.
+        if (reason.starts_with("pub/sub")) return;
         if (e == Event::up) {
           spdlog::info("msg=\"redis node up\" role={} address={}", role, endpoint);
         } else if (e == Event::down) {

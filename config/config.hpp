@@ -172,7 +172,8 @@ struct ShutdownConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  ///< graceful stop budget
 };
 
-/// The root of the tree. Herald-only keys would live under a `herald` object.
+/// The root of the tree. Herald-only keys: `engine.memory` and
+/// `engine.redis.channel_state.node_lease`.
 struct Config {
   HttpServerConfig http_server;       ///< public (and internal) listener
   LogConfig log;                      ///< logging

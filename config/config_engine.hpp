@@ -17,6 +17,13 @@ struct ChannelStateConfig {
   int num_partitions = 128;
 };
 
+/// engine.redis.channel_state: the Redis engine's bookkeeping adds a node lease.
+struct RedisChannelStateConfig : ChannelStateConfig {
+  /// Herald extension: lifetime of a node's lease on the channel state it tracks in Redis;
+  /// a node that stops renewing it is treated as gone once it expires. > 0.
+  std::chrono::milliseconds node_lease = std::chrono::seconds(5);
+};
+
 /// A Redis deployment: one address, several (client-side sharding) or a cluster.
 struct RedisConfig {
   /// "redis://[user:pass@]host:port[/db]", "rediss://…", "unix://…" or "host:port".
@@ -45,12 +52,18 @@ struct RedisConfig {
   bool presence_hash_field_ttl = false;  ///< Redis 7.4 HEXPIRE per field instead of a zset
   bool presence_user_mapping = false;    ///< keep a user→count hash for fast presence_stats
   bool history_use_lists = false;        ///< history in lists instead of streams
-  ChannelStateConfig channel_state;      ///< channel state events
+  RedisChannelStateConfig channel_state;  ///< channel state events
+};
+
+/// engine.memory: Herald extension (Centrifugo's memory engine has no options).
+struct MemoryEngineConfig {
+  ChannelStateConfig channel_state;  ///< channel state events with the memory engine
 };
 
 /// The `engine` section: where pub/sub, history and presence live by default.
 struct EngineConfig {
   std::string type = "memory";  ///< "memory" (single node) or "redis"
+  MemoryEngineConfig memory;    ///< used when type is "memory"
   RedisConfig redis;            ///< used when type is "redis"
 };
 

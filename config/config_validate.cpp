@@ -84,12 +84,16 @@ class Validator {
     }
   }
 
-  void redis(const std::string& path, const RedisConfig& r, bool used) {
-    const auto& cs = r.channel_state;
+  // Checked whether or not the engine is in use: they are cheap to get right.
+  void channel_state(const std::string& path, const ChannelStateConfig& cs) {
     if (cs.num_partitions < 1 || cs.num_partitions > 65536) {
-      err(path + ".channel_state.num_partitions",
-          "must be in 1..65536, got " + std::to_string(cs.num_partitions));
+      err(path + ".num_partitions", "must be in 1..65536, got " + std::to_string(cs.num_partitions));
     }
+  }
+
+  void redis(const std::string& path, const RedisConfig& r, bool used) {
+    channel_state(path + ".channel_state", r.channel_state);
+    positive(path + ".channel_state.node_lease", r.channel_state.node_lease);
     if (!used) return;
     if (r.address.empty() && r.cluster_address.empty()) {
       err(path + ".address", "at least one Redis address is required");
@@ -131,6 +135,7 @@ class Validator {
     if (!one_of(e.type, {"memory", "redis"})) {
       err("engine.type", "must be memory or redis, got \"" + e.type + "\"");
     }
+    channel_state("engine.memory.channel_state", e.memory.channel_state);
     redis("engine.redis", e.redis, e.type == "redis");
     const auto& b = cfg_.broker;
     backend_type("broker.type", b.enabled, b.type);

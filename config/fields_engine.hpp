@@ -12,6 +12,17 @@ void visit_fields(C& c, V&& v) {
   v("num_partitions", c.num_partitions, kFieldPlain);
 }
 
+template <ConfigOf<RedisChannelStateConfig> C, class V>
+void visit_fields(C& c, V&& v) {
+  visit_fields(as_base<ChannelStateConfig>(c), v);
+  v("node_lease", c.node_lease, kFieldPlain);
+}
+
+template <ConfigOf<MemoryEngineConfig> C, class V>
+void visit_fields(C& c, V&& v) {
+  v("channel_state", c.channel_state, kFieldPlain);
+}
+
 template <ConfigOf<RedisConfig> C, class V>
 void visit_fields(C& c, V&& v) {
   v("address", c.address, kFieldSingleString);
@@ -40,6 +51,7 @@ void visit_fields(C& c, V&& v) {
 template <ConfigOf<EngineConfig> C, class V>
 void visit_fields(C& c, V&& v) {
   v("type", c.type, kFieldPlain);
+  v("memory", c.memory, kFieldPlain);
   v("redis", c.redis, kFieldPlain);
 }
 

@@ -41,6 +41,8 @@ TEST(ConfigEnv, NestedDurationsAndSeedKeys) {
   Config c = load_ok({{"HERALD_CLIENT_PING_INTERVAL", "30s"},
                       {"HERALD_ENGINE_REDIS_CHANNEL_STATE_VACATED_EVENT_DELAY", "10s"},
                       {"HERALD_ENGINE_REDIS_CHANNEL_STATE_NUM_PARTITIONS", "256"},
+                      {"HERALD_ENGINE_REDIS_CHANNEL_STATE_NODE_LEASE", "7s"},
+                      {"HERALD_ENGINE_MEMORY_CHANNEL_STATE_NUM_PARTITIONS", "16"},
                       {"HERALD_CHANNEL_PROXY_STATE_ENDPOINT", "grpc://127.0.0.1:9999"},
                       {"HERALD_PRESENCE_MANAGER_ENABLED", "true"},
                       {"HERALD_PRESENCE_MANAGER_TYPE", "redis"},
@@ -48,6 +50,8 @@ TEST(ConfigEnv, NestedDurationsAndSeedKeys) {
   EXPECT_EQ(c.client.ping_interval, 30s);
   EXPECT_EQ(c.engine.redis.channel_state.vacated_event_delay, 10s);
   EXPECT_EQ(c.engine.redis.channel_state.num_partitions, 256);
+  EXPECT_EQ(c.engine.redis.channel_state.node_lease, 7s);
+  EXPECT_EQ(c.engine.memory.channel_state.num_partitions, 16);
   EXPECT_EQ(c.channel.proxy.state.endpoint, "grpc://127.0.0.1:9999");
   EXPECT_TRUE(c.presence_manager.enabled);
   EXPECT_EQ(c.presence_manager.redis.address, std::vector<std::string>{"localhost:6380"});

@@ -39,6 +39,9 @@ TEST(ConfigLoader, EmptyObjectGivesEveryDefault) {
   EXPECT_FALSE(c.engine.redis.history_use_lists);
   EXPECT_EQ(c.engine.redis.channel_state.vacated_event_delay, 5s);
   EXPECT_EQ(c.engine.redis.channel_state.num_partitions, 128);
+  EXPECT_EQ(c.engine.redis.channel_state.node_lease, 5s);
+  EXPECT_EQ(c.engine.memory.channel_state.vacated_event_delay, 5s);
+  EXPECT_EQ(c.engine.memory.channel_state.num_partitions, 128);
   EXPECT_FALSE(c.broker.enabled);
   EXPECT_EQ(c.broker.type, "");
   EXPECT_FALSE(c.presence_manager.enabled);
@@ -152,6 +155,7 @@ TEST(ConfigLoader, SeedValuesLandInTheRightFields) {
   ASSERT_TRUE(b.config);
   EXPECT_EQ(b.config->engine.redis.channel_state.vacated_event_delay, 10s);
   EXPECT_EQ(b.config->engine.redis.channel_state.num_partitions, 128);
+  EXPECT_EQ(b.config->engine.redis.channel_state.node_lease, 5s);  // Herald's key, default
 
   LoadResult c = load_config_file(fixture("seed_presence_manager.json"), kNoEnv);
   ASSERT_TRUE(c.config);
@@ -176,6 +180,9 @@ TEST(ConfigLoader, FullConfigReadsEverySection) {
   EXPECT_TRUE(c.engine.redis.presence_user_mapping);
   EXPECT_EQ(c.engine.redis.channel_state.vacated_event_delay, 1500ms);
   EXPECT_EQ(c.engine.redis.channel_state.num_partitions, 64);
+  EXPECT_EQ(c.engine.redis.channel_state.node_lease, 7s);
+  EXPECT_EQ(c.engine.memory.channel_state.vacated_event_delay, 3s);
+  EXPECT_EQ(c.engine.memory.channel_state.num_partitions, 32);
   EXPECT_EQ(c.broker.redis.address, std::vector<std::string>{"redis://10.0.0.3:6379"});
   EXPECT_EQ(c.client.allowed_origins.size(), 2u);
   EXPECT_EQ(c.client.token.user_id_claim, "user_id");

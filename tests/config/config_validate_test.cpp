@@ -200,6 +200,24 @@ TEST(ConfigValidate, StateProxyNeedsPresenceAndEndpoint) {
   expect_error(c, "channel.namespaces[0].state_events[1]");
 }
 
+TEST(ConfigValidate, ChannelStateOfEveryEngine) {
+  Config c;
+  c.engine.memory.channel_state.num_partitions = 0;
+  c.engine.redis.channel_state.node_lease = 0s;
+  c.presence_manager.redis.channel_state.num_partitions = 70000;
+  expect_only(c, {"engine.memory.channel_state.num_partitions: must be in 1..65536, got 0",
+                  "engine.redis.channel_state.node_lease: must be positive, got 0s",
+                  "presence_manager.redis.channel_state.num_partitions: must be in 1..65536, "
+                  "got 70000"});
+  c = Config{};
+  c.engine.memory.channel_state.num_partitions = 1;
+  c.engine.memory.channel_state.vacated_event_delay = 0s;
+  c.engine.redis.channel_state.node_lease = 1ms;
+  expect_only(c, {});
+  c.engine.memory.channel_state.vacated_event_delay = -1s;
+  expect_only(c, {"engine.memory.channel_state.vacated_event_delay: must not be negative"});
+}
+
 TEST(ConfigValidate, CompressionLevelIsWhatTheTransportApplies) {
   Config c;
   for (int level : {1, 5, 9}) {

@@ -18,6 +18,7 @@
 #include "engine/control/control.hpp"
 #include "engine/types.hpp"
 #include "proto/codec/api_reply.hpp"
+#include "proto/state/channel_state.hpp"
 
 namespace herald {
 
@@ -60,6 +61,10 @@ using announce_atom = caf::atom_constant<caf::atom("announce")>;
 using ch_sub_atom = caf::atom_constant<caf::atom("ch_sub")>;
 using ch_unsub_atom = caf::atom_constant<caf::atom("ch_unsub")>;
 using conn_gone_atom = caf::atom_constant<caf::atom("conn_gone")>;
+using pres_drop_atom = caf::atom_constant<caf::atom("pres_drop")>;
+using own_atom = caf::atom_constant<caf::atom("own")>;
+using nodes_lost_atom = caf::atom_constant<caf::atom("nodes_lost")>;
+using task_atom = caf::atom_constant<caf::atom("task")>;
 
 // -- payloads -------------------------------------------------------------------------------
 
@@ -126,3 +131,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ServerRefreshRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::NodeInfo)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<herald::NodeInfo>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::Error)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ChannelStateBatch)

@@ -22,7 +22,7 @@ void fill(const TokenConfig& t, bool skip_signature, jwt::JwtKeys& keys,
 std::shared_ptr<const ClientContext> ClientContext::make(
     std::shared_ptr<const Config> config, std::shared_ptr<const ChannelResolver> resolver,
     engine_actor engine, node_actor node, std::string node_name, std::string version,
-    std::shared_ptr<TimerService> timers) {
+    std::shared_ptr<TimerService> timers, std::shared_ptr<const PresenceRouter> presence) {
   auto ctx = std::make_shared<ClientContext>();
   const bool skip = config->client.insecure_skip_token_signature_verify;
   fill(config->client.token, skip, ctx->connection_keys, ctx->connection_verify);
@@ -33,6 +33,9 @@ std::shared_ptr<const ClientContext> ClientContext::make(
     fill(config->client.token, skip, ctx->subscription_keys, ctx->subscription_verify);
   ctx->config = std::move(config);
   ctx->resolver = std::move(resolver);
+  if (!presence)
+    presence = std::make_shared<const PresenceRouter>(engine, std::vector<partition_actor>{});
+  ctx->presence = std::move(presence);
   ctx->engine = std::move(engine);
   ctx->node = std::move(node);
   ctx->node_name = std::move(node_name);

@@ -9,6 +9,7 @@
 
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/partition/presence_router.hpp"
 #include "actors/timer/timer_service.hpp"
 #include "config/channel_resolver.hpp"
 #include "config/config.hpp"
@@ -21,6 +22,8 @@ struct ClientContext {
   std::shared_ptr<const ChannelResolver> resolver;
   engine_actor engine;
   node_actor node;
+  /// Where each channel's presence lives: its state partition or the engine.
+  std::shared_ptr<const PresenceRouter> presence;
   std::string node_name;
   std::string version;
   /// Ping, pong, expiry and presence timers of every connection of the node.
@@ -34,11 +37,12 @@ struct ClientContext {
   jwt::VerifyOptions subscription_verify;
 
   /// Builds the token keys and options from `config`; the wall clock for `unix_now`.
-  static std::shared_ptr<const ClientContext> make(std::shared_ptr<const Config> config,
-                                                   std::shared_ptr<const ChannelResolver> resolver,
-                                                   engine_actor engine, node_actor node,
-                                                   std::string node_name, std::string version,
-                                                   std::shared_ptr<TimerService> timers);
+  /// Without `presence`, every channel's presence is the engine's.
+  static std::shared_ptr<const ClientContext> make(
+      std::shared_ptr<const Config> config, std::shared_ptr<const ChannelResolver> resolver,
+      engine_actor engine, node_actor node, std::string node_name, std::string version,
+      std::shared_ptr<TimerService> timers,
+      std::shared_ptr<const PresenceRouter> presence = nullptr);
 };
 
 }  // namespace herald

@@ -256,7 +256,7 @@ void Logic::disconnect(uint32_t code, std::string_view reason) {
   disarm_all();
   std::vector<std::string> channels;
   for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
-  for (const auto& ch : channels) drop_subscription(ch);
+  for (const auto& ch : channels) drop_subscription(ch, StateReason::disconnect);
   if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
   if (st_.ws) st_.ws->close(static_cast<uint16_t>(code), reason);
   // Wait for the transport's `closed` before quitting: it may still deliver a message.
@@ -268,7 +268,7 @@ void Logic::on_closed() {
     st_.closing = true;
     std::vector<std::string> channels;
     for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
-    for (const auto& ch : channels) drop_subscription(ch);
+    for (const auto& ch : channels) drop_subscription(ch, StateReason::disconnect);
     if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
   }
   st_.ws.reset();

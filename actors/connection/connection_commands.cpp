@@ -26,8 +26,8 @@ namespace {
 /// Answers command `id` with what an engine request returns (`to_result` turns the engine's
 /// answer into the reply's result) or with the error it fails with; then the connection goes
 /// on with its next command.
-template <class Answer, class ToResult, class... Ts>
-void ask_engine(Logic& logic, connection_pointer self, const engine_actor& engine, uint32_t id,
+template <class Answer, class Handle, class ToResult, class... Ts>
+void ask_engine(Logic& logic, connection_pointer self, const Handle& engine, uint32_t id,
                 ToResult to_result, Ts&&... xs) {
   logic.begin_async();
   self->request(engine, kRequestTimeout, std::forward<Ts>(xs)...)
@@ -155,7 +155,7 @@ void Logic::presence(uint32_t id, proto::PresenceRequest& req) {
                  opts->allow_presence_for_anonymous, req.channel))
     return reply_error(id, ErrorCode::permission_denied);
   ask_engine<PresenceMap>(
-      *this, self_, st_.ctx->engine, id,
+      *this, self_, presence_of(req.channel, opts), id,
       [](PresenceMap& m) { return proto::PresenceResult{std::move(m)}; }, presence_atom::value,
       req.channel);
 }
@@ -169,7 +169,7 @@ void Logic::presence_stats(uint32_t id, proto::PresenceStatsRequest& req) {
                  opts->allow_presence_for_anonymous, req.channel))
     return reply_error(id, ErrorCode::permission_denied);
   ask_engine<PresenceStats>(
-      *this, self_, st_.ctx->engine, id, [](PresenceStats& s) { return s; },
+      *this, self_, presence_of(req.channel, opts), id, [](PresenceStats& s) { return s; },
       pres_stat_atom::value, req.channel);
 }
 
@@ -200,7 +200,8 @@ void Logic::refresh_presence() {
   for (const auto& [ch, sub] : st_.subs) {
     if (!sub.presence) continue;
     any = true;
-    caf::anon_send(st_.ctx->engine, pres_add_atom::value, ch, client_info(sub.chan_info), ttl);
+    caf::anon_send(presence_of(ch, sub.options), pres_add_atom::value, ch,
+                   client_info(sub.chan_info), ttl);
   }
   if (any) arm_presence_refresh();
 }

@@ -81,8 +81,10 @@ class Logic {
   /// Subscribes server-side; the answer is the subscription's outcome (code 0 = ok).
   caf::typed_response_promise<Error> server_subscribe(const ServerSubscribeRequest& req);
   void server_unsubscribe(const std::string& channel);
-  /// Removes a subscription: node, presence, leave. Sends nothing to the client.
-  void drop_subscription(const std::string& channel);
+  /// Removes a subscription: node, presence, leave. Sends nothing to the client. `reason`
+  /// is what a channel state `vacated` says if this was the channel's last subscriber.
+  void drop_subscription(const std::string& channel,
+                         StateReason reason = StateReason::unsubscribe);
   /// Subscribes to the node and engine and computes the stream position (recovering when
   /// asked); `done` gets the result to send, or an error code (0 = ok).
   struct SubscribeOutcome {
@@ -113,6 +115,10 @@ class Logic {
   void presence(uint32_t id, proto::PresenceRequest& req);
   void presence_stats(uint32_t id, proto::PresenceStatsRequest& req);
   void history(uint32_t id, proto::HistoryRequest& req);
+  /// Where `channel`'s presence lives: its state partition's actor, or the engine.
+  presence_actor presence_of(const std::string& channel, const ChannelOptions* opts) const {
+    return st_.ctx->presence->target(channel, opts);
+  }
   /// Re-adds presence for every subscription that keeps it (TTL refresh).
   void refresh_presence();
   void arm_presence_refresh();

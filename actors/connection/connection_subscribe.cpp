@@ -124,7 +124,8 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
             auto it = st_.subs.find(channel);
             if (it == st_.subs.end()) return done(SubscribeOutcome{});
             if (!it->second.presence) return established(channel, recover, since, done);
-            self_->request(st_.ctx->engine, kRequestTimeout, pres_add_atom::value, channel,
+            self_->request(presence_of(channel, it->second.options), kRequestTimeout,
+                           pres_add_atom::value, channel,
                            client_info(it->second.chan_info),
                            static_cast<int64_t>(cfg().engine.redis.presence_ttl.count()))
                 .await(
@@ -193,7 +194,7 @@ void Logic::established(const std::string& channel, bool recover, const StreamPo
           });
 }
 
-void Logic::drop_subscription(const std::string& channel) {
+void Logic::drop_subscription(const std::string& channel, StateReason reason) {
   auto it = st_.subs.find(channel);
   if (it == st_.subs.end()) return;
   Subscription& sub = it->second;
@@ -201,7 +202,7 @@ void Logic::drop_subscription(const std::string& channel) {
               caf::actor_cast<subscriber_actor>(self_));
   // Fire and forget: the presence entry lapses after its TTL should the removal fail.
   if (sub.presence)
-    caf::anon_send(st_.ctx->engine, pres_rm_atom::value, channel, client_info(sub.chan_info));
+    st_.ctx->presence->remove(channel, sub.options, client_info(sub.chan_info), reason);
   if (sub.emit_join_leave)
     caf::anon_send(st_.ctx->engine, leave_atom::value, channel, client_info(sub.chan_info));
   st_.subs.erase(it);

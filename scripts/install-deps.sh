@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   redis-server curl ca-certificates
+  # tests/support/state_receiver.py and docs/examples/channel_state_receiver.py: Flask.
+  python3-flask
   # scripts/fuzz.sh: libFuzzer ships in compiler-rt. clang 16, not 14: clang 14 cannot
   # capture structured bindings in lambdas (C++20), which the codec does.
   clang-16 libclang-rt-16-dev

@@ -30,6 +30,7 @@ struct HttpTestServer::State {
     int fd = -1;
     bool idle = false;  ///< waiting for the next request
     bool closed = false;
+    bool close_when_idle = false;  ///< close_idle() came while it was answering
   };
   std::map<size_t, Conn> conns;
   std::vector<std::thread> threads;
@@ -211,10 +212,14 @@ void HttpTestServer::serve(int fd, size_t index) {
   std::string buf;
   char chunk[16 * 1024];
   while (true) {
+    bool close_now = false;
     {
       std::lock_guard lock(st->mu);
-      st->conns[index].idle = buf.empty();
+      auto& c = st->conns[index];
+      c.idle = buf.empty();
+      close_now = c.idle && c.close_when_idle;
     }
+    if (close_now) return finish();
     size_t head_end;
     while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
       long n = io.read(chunk, sizeof(chunk));
@@ -324,9 +329,13 @@ bool HttpTestServer::wait_tls_failures(size_t n, std::chrono::milliseconds timeo
 
 void HttpTestServer::close_idle() {
   std::lock_guard lock(st_->mu);
-  // shutdown() wakes the connection's blocked read, whose thread then closes and counts it.
-  for (auto& [index, c] : st_->conns)
-    if (c.idle && !c.closed) ::shutdown(c.fd, SHUT_RDWR);
+  // shutdown() wakes the connection's blocked read, whose thread then closes and counts it;
+  // a connection still answering closes as soon as it is done.
+  for (auto& [index, c] : st_->conns) {
+    if (c.closed) continue;
+    c.close_when_idle = true;
+    if (c.idle) ::shutdown(c.fd, SHUT_RDWR);
+  }
 }
 
 void HttpTestServer::release_hung() {

@@ -96,7 +96,8 @@ class HttpTestServer {
   bool wait_tls_failures(size_t n,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
-  /// Closes every connection that waits for its next request (as a server's idle timeout).
+  /// Closes every open connection as soon as it waits for its next request (as a server's
+  /// idle timeout): at once when idle, right after its answer when answering.
   void close_idle();
   /// Ends every hanging request by closing its connection.
   void release_hung();

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cctype>
 #include <mutex>
 #include <unordered_map>
@@ -24,17 +25,38 @@ struct GrpcStateSender::Impl {
   GrpcClientOptions options;
   std::vector<std::pair<std::string, std::string>> metadata;  ///< lower-cased keys
   mutable std::mutex mu;
-  std::unordered_map<Call*, std::weak_ptr<Call>> in_flight;
+  std::condition_variable all_done;
+  size_t live_calls = 0;  ///< Call objects not yet destroyed (their ClientContext included)
+  std::unordered_map<Call*, std::weak_ptr<Call>> in_flight;  ///< for cancelling
 };
 
 namespace {
 
+/// Counts a Call until it is completely gone: the first member, so destroyed last.
+struct LiveCall {
+  explicit LiveCall(GrpcStateSender::Impl* impl) : impl(impl) {
+    std::lock_guard lock(impl->mu);
+    ++impl->live_calls;
+  }
+  ~LiveCall() {
+    // Notify under the lock: once it is released the sender may be destroyed, and this
+    // thread touches nothing of it any more.
+    std::lock_guard lock(impl->mu);
+    --impl->live_calls;
+    impl->all_done.notify_all();
+  }
+  GrpcStateSender::Impl* impl;
+};
+
+/// One NotifyChannelState call. Freed by gRPC's thread after the completion callback ran
+/// (the callback owns the last reference), which is why the sender waits for LiveCall.
 struct Call {
+  explicit Call(GrpcStateSender::Impl* impl) : live(impl) {}
+  LiveCall live;
   grpc::ClientContext ctx;
   proxypb::NotifyChannelStateRequest request;
   proxypb::NotifyChannelStateResponse response;
   ChannelStateSender::Done done;
-  std::shared_ptr<GrpcStateSender::Impl> owner;
 };
 
 }  // namespace
@@ -99,12 +121,21 @@ GrpcStateSender::~GrpcStateSender() {
       if (auto call = weak.lock()) calls.push_back(std::move(call));
   }
   for (const auto& call : calls) call->ctx.TryCancel();
+  calls.clear();
+  // Calls point at impl_: wait until gRPC's threads have destroyed the last of them, so that
+  // nothing of this sender (or of a process that goes on to exit) is used afterwards.
+  std::unique_lock lock(impl_->mu);
+  if (!impl_->all_done.wait_for(lock, std::chrono::seconds(10),
+                                [&] { return impl_->live_calls == 0; })) {
+    // A cancelled call that never completes: keep what it points at alive for good.
+    lock.unlock();
+    new std::shared_ptr<Impl>(impl_);
+  }
 }
 
 void GrpcStateSender::send(ChannelStateBatch batch, Done done) {
-  auto call = std::make_shared<Call>();
+  auto call = std::make_shared<Call>(impl_.get());
   call->done = std::move(done);
-  call->owner = impl_;
   state::to_proto(batch, call->request);
   call->ctx.set_deadline(std::chrono::system_clock::now() + impl_->options.timeout);
   for (const auto& [key, value] : impl_->metadata) call->ctx.AddMetadata(key, value);
@@ -112,11 +143,12 @@ void GrpcStateSender::send(ChannelStateBatch batch, Done done) {
     std::lock_guard lock(impl_->mu);
     impl_->in_flight.emplace(call.get(), call);
   }
+  Impl* impl = impl_.get();
   impl_->stub->async()->NotifyChannelState(
-      &call->ctx, &call->request, &call->response, [call](grpc::Status status) {
+      &call->ctx, &call->request, &call->response, [impl, call](grpc::Status status) {
         {
-          std::lock_guard lock(call->owner->mu);
-          call->owner->in_flight.erase(call.get());
+          std::lock_guard lock(impl->mu);
+          impl->in_flight.erase(call.get());
         }
         auto done = std::move(call->done);
         done(state::judge_grpc_answer(static_cast<int>(status.error_code()),

@@ -36,8 +36,9 @@ class GrpcStateSender final : public ChannelStateSender {
   /// cannot be loaded. The channel connects lazily, on the first call.
   static std::shared_ptr<GrpcStateSender> create(const std::string& endpoint,
                                                  GrpcClientOptions options, std::string* error);
-  /// Cancels the calls in flight: their `done` gets a CANCELLED failure (on a gRPC thread,
-  /// possibly after this returns).
+  /// Cancels the calls in flight and waits until gRPC is done with them (milliseconds; 10 s
+  /// at most): their `done` has run, with a CANCELLED failure, when this returns. So it must
+  /// not run inside a `done` callback (drop the last reference elsewhere).
   ~GrpcStateSender() override;
 
   /// One NotifyChannelState call with the batch; `done` runs on a gRPC thread.

@@ -257,8 +257,10 @@ class Logic {
       }
       ChannelStateBatch batch;
       batch.reserve(r.value.events.size());
-      for (auto& e : r.value.events) batch.push_back(std::move(e.event));
+      for (auto& e : r.value.events)
+        if (!ctx().wanted || ctx().wanted(e.event)) batch.push_back(std::move(e.event));
       const uint64_t last = r.value.events.back().seq;
+      if (batch.empty()) return delivered(true, last);  // nothing the backend wants
       const auto timeout = ctx().deliver_timeout.count() > 0
                                ? caf::duration{ctx().deliver_timeout}
                                : caf::duration{caf::infinite};

@@ -36,6 +36,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,9 @@ struct PartitionContext {
   std::shared_ptr<PartitionGauges> gauges;
   state_sink_actor sink;  ///< invalid: events wait in the store (bounded) until one is set
   std::string node;       ///< this node's uid, recorded with each presence entry
+  /// Whether an event goes to the backend (a namespace's `state_events`); empty: all do.
+  /// Events it refuses are acknowledged without being sent.
+  std::function<bool(const ChannelStateEvent&)> wanted;
   size_t max_batch = 100;  ///< events per deliver
   /// Owner: also look at the store this often (0 = never). The memory store needs no polling:
   /// every write passes through this actor. A shared store (Redis) does: other nodes' writes

@@ -330,6 +330,21 @@ TEST_F(PartitionActorTest, CountersShowTheQueue) {
   EXPECT_EQ(counters_->oldest_undelivered_ms, 0);
 }
 
+TEST_F(PartitionActorTest, UnwantedEventsAreAcknowledgedWithoutBeingSent) {
+  auto ctx = std::make_shared<PartitionContext>(*ctx_);
+  ctx->wanted = [](const ChannelStateEvent& e) { return e.type == Type::vacated; };
+  ctx_ = ctx;
+  auto p = spawn();
+  add(p, "a", "c1");
+  EXPECT_TRUE(sink_->calls.empty());
+  EXPECT_EQ(log_size(), 0u);
+  rm(p, "a", "c1");
+  tick(5000ms);
+  auto ev = delivered();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].type, Type::vacated);
+}
+
 TEST_F(PartitionActorTest, OnlyTheOwnerDeliversAndFiresTimers) {
   auto p = spawn(1, /*owner=*/false);
   add(p, "a", "c1");

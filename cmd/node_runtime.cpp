@@ -21,6 +21,7 @@
 #include "actors/engine/memory_engine_actor.hpp"
 #include "actors/engine/redis_engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
+#include "cmd/channel_state.hpp"
 #include "cmd/redis_engine_options.hpp"
 #include "config/random.hpp"
 #include "engine/redis/redis_engine_factory.hpp"
@@ -193,12 +194,23 @@ int run_node(Config config) {
   log_if_fails(engine, "engine");
   log_if_fails(node, "node");
   auto timers = std::make_shared<TimerService>();
+  // Channel state events: the webhook pool, the partition actors, and the router that sends
+  // the presence of state-tracked channels to them (connections and the API ask it).
+  ChannelStateRuntime channel_state =
+      start_channel_state(system, ioc, config, engine, identity.uid, timers, threads);
+  if (!channel_state.error.empty()) {
+    spdlog::error("msg=\"cannot start channel state events\" error=\"{}\"", channel_state.error);
+    caf::anon_send(node, shutdown_atom::value);
+    caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+    return 1;
+  }
 
   auto ctx = std::make_shared<ApiContext>();
   ctx->config = shared_config;
   ctx->resolver = std::make_shared<const ChannelResolver>(*shared_config);
   ctx->engine = engine;
   ctx->node = node;
+  ctx->presence = channel_state.router;
   std::vector<api_actor> pool;
   for (unsigned i = 0; i < threads; ++i) {
     pool.push_back(system.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx)));
@@ -228,7 +240,8 @@ int run_node(Config config) {
   // Client connections: each accepted WebSocket gets a connection actor; the transport's
   // callbacks only enqueue messages to it (never block an io thread).
   auto client_ctx = ClientContext::make(shared_config, ctx->resolver, engine, node,
-                                        identity.name, HERALD_VERSION_STRING, timers);
+                                        identity.name, HERALD_VERSION_STRING, timers,
+                                        channel_state.router);
   WsOptions ws_opts;
   ws_opts.allowed_origins = config.client.allowed_origins;
   ws_opts.message_size_limit = config.websocket.message_size_limit;
@@ -267,6 +280,7 @@ int run_node(Config config) {
     caf::anon_send(node, shutdown_atom::value);
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
     for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    channel_state.stop();
     return 1;
   }
   spdlog::info("msg=\"herald started\" version={} node={} uid={} engine={} address=\"{}\" port={} "
@@ -322,6 +336,7 @@ int run_node(Config config) {
   caf::anon_send(node, shutdown_atom::value);
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  channel_state.stop();
   spdlog::info("msg=\"herald stopped\"");
   spdlog::default_logger()->flush();
   if (!config.pid_file.empty()) std::remove(config.pid_file.c_str());

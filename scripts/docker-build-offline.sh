@@ -144,15 +144,22 @@ else
   src_dir="$WORK/src"
 fi
 # .dockerignore's patterns, applied to the file list: only what the build would see is copied
-# and hashed. A pattern matches the path itself or anything below it, `**/` any folder depth,
-# `!` lets a path back in; the last matching pattern wins, as in Docker.
+# and hashed. As in Docker: a pattern is anchored at the root and matches the path or anything
+# below it, a leading `**/` matches at any depth, `!` lets a path back in, the last matching
+# pattern wins.
 mapfile -t IGNORE < <(grep -vE '^\s*(#|$)' "$ROOT/.dockerignore" | sed -E 's#/$##')
 ignored() {
-  local f=$1 p q verdict=1
+  local f=$1 p q verdict=1 hit
   for p in "${IGNORE[@]}"; do
-    q=${p#!}; q=${q#\*\*/}
+    q=${p#!}
     # shellcheck disable=SC2053
-    if [[ $f == $q || $f == $q/* || $f == */$q || $f == */$q/* ]]; then
+    if [[ $q == '**/'* ]]; then
+      q=${q#\*\*/}
+      [[ $f == $q || $f == $q/* || $f == */$q || $f == */$q/* ]] && hit=1 || hit=0
+    else
+      [[ $f == $q || $f == $q/* ]] && hit=1 || hit=0
+    fi
+    if [ "$hit" = 1 ]; then
       if [[ $p == !* ]]; then verdict=1; else verdict=0; fi
     fi
   done

@@ -473,7 +473,7 @@ def fanout_after_redis_restart():
             f"{'; '.join(outcomes)}")
 
 
-# --- channel state events (contract lines 2-4, 8) -------------------------------------------
+# --- channel state events: occupied/vacated alternate per channel, match reality, survive faults
 def receiver_events():
     """Every event the recorder (tests/support/state_receiver.py) answered with success, in
     arrival order; what it was told to fail does not count as delivered."""
@@ -504,7 +504,7 @@ def state_events_by_channel(channels):
 def check_state_invariants(channels_now):
     """channels_now: {channel: someone subscribed now?}. Per channel: types strictly alternate
     starting with occupied, gens (when sent) are consecutive, and the last event matches who
-    is subscribed now (contract lines 3 and 4). Returns a summary or raises."""
+    is subscribed now. Returns a summary or raises."""
     per, dropped = state_events_by_channel(channels_now)
     problems = []
     for ch, now in channels_now.items():

@@ -106,6 +106,9 @@ struct ChannelResolver::State {
   ChannelConfig channel;
   Entry without_namespace;
   std::unordered_map<std::string_view, Entry> namespaces;  // keys view channel.namespaces
+
+  /// The entry of namespace `ns` ("" = without namespace), nullptr when unknown.
+  const Entry* find(std::string_view ns) const;
 };
 
 ChannelResolver::ChannelResolver(const Config& cfg) : state_(std::make_unique<State>()) {
@@ -123,20 +126,25 @@ ChannelResolver::~ChannelResolver() = default;
 ChannelResolver::ChannelResolver(ChannelResolver&&) noexcept = default;
 ChannelResolver& ChannelResolver::operator=(ChannelResolver&&) noexcept = default;
 
+const ChannelResolver::State::Entry* ChannelResolver::State::find(std::string_view ns) const {
+  if (ns.empty()) return &without_namespace;
+  auto it = namespaces.find(ns);
+  return it == namespaces.end() ? nullptr : &it->second;
+}
+
 ResolveResult ChannelResolver::resolve(std::string_view channel) const {
   const State& s = *state_;
   return resolve_with(s.channel, channel, [&](std::string_view ns) {
-    const State::Entry* e = &s.without_namespace;
-    if (!ns.empty()) {
-      auto it = s.namespaces.find(ns);
-      if (it == s.namespaces.end()) {
-        return std::pair<const ChannelOptions*, const std::regex*>{nullptr, nullptr};
-      }
-      e = &it->second;
-    }
+    const State::Entry* e = s.find(ns);
+    if (e == nullptr) return std::pair<const ChannelOptions*, const std::regex*>{nullptr, nullptr};
     return std::pair<const ChannelOptions*, const std::regex*>{
         e->options, e->regex ? &*e->regex : nullptr};
   });
+}
+
+const ChannelOptions* ChannelResolver::namespace_options(std::string_view channel) const {
+  const State::Entry* e = state_->find(split_channel(state_->channel, channel).ns);
+  return e == nullptr ? nullptr : e->options;
 }
 
 std::vector<std::string> ChannelResolver::allowed_users(std::string_view channel) const {

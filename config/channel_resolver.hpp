@@ -41,6 +41,11 @@ class ChannelResolver {
 
   ResolveResult resolve(std::string_view channel) const;
 
+  /// The options of the channel's namespace, nullptr when that namespace does not exist:
+  /// the lookup alone, without the name rules `resolve` applies (length, characters,
+  /// channel_regex). The server API looks channels up this way, as Centrifugo's does.
+  const ChannelOptions* namespace_options(std::string_view channel) const;
+
   /// The users after the last user_boundary, split by user_separator ("dialog#42,43" →
   /// {"42","43"}); empty when the channel has no user boundary.
   std::vector<std::string> allowed_users(std::string_view channel) const;

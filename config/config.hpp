@@ -25,6 +25,13 @@ struct HttpServerConfig {
   /// Internal listener (API, metrics, health) port; 0 = serve them on `port`.
   /// Accepts a number or a numeric string (Centrifugo types it as a string).
   int internal_port = 0;
+  /// Herald extension: a request's headers must arrive within this of its start (its first
+  /// byte; a new connection's accept); 0 = `read_timeout`. Centrifugo: 10 s, fixed.
+  std::chrono::milliseconds read_header_timeout = std::chrono::seconds(10);
+  /// Herald extension: the whole request, body included, within this of its start; also how
+  /// long a keep-alive connection may wait for its next request; 0 = no limit. Centrifugo:
+  /// 30 s, fixed.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
   TlsConfig tls;  ///< parsed; TLS arrives with the TLS roadmap item
 };
 

@@ -21,6 +21,8 @@ void visit_fields(C& c, V&& v) {
   v("port", c.port, kFieldPlain);
   v("internal_address", c.internal_address, kFieldPlain);
   v("internal_port", c.internal_port, kFieldNumericString);
+  v("read_header_timeout", c.read_header_timeout, kFieldPlain);
+  v("read_timeout", c.read_timeout, kFieldPlain);
   v("tls", c.tls, kFieldPlain);
 }
 

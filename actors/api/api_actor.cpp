@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "actors/api/api_decode.hpp"
 #include "actors/api/api_request.hpp"
 #include "actors/api/glob.hpp"
 #include "actors/api/json_writer.hpp"
@@ -27,6 +28,11 @@ ApiReply fail(const caf::error& e) {
 ApiReply ok(std::string result) {
   return ApiReply{ApiReply::Status::ok, Error{}, std::move(result)};
 }
+ApiReply malformed() {
+  return ApiReply{ApiReply::Status::malformed_body, make_error(ErrorCode::bad_request), {}};
+}
+/// The server API's 104: its message is "not found", not the client protocol's.
+Error not_found() { return Error{static_cast<uint32_t>(ErrorCode::method_not_found), "not found"}; }
 
 /// {"offset":N,"epoch":"..."}, or {} for a channel without history.
 std::string render_publish_result(const PublishOutcome& out) {
@@ -39,22 +45,34 @@ std::string render_publish_result(const PublishOutcome& out) {
   return result;
 }
 
+/// The members of one answer in a list (broadcast, batch, legacy): `"error":{...}`, or the
+/// result under `result_key`.
+void write_answer(JsonWriter& w, const ApiReply& r, std::string_view result_key) {
+  if (r.error) {
+    w.key("error");
+    write_error(w, r.error);
+  } else {
+    w.key(result_key).raw(r.result_json);
+  }
+}
+
 int64_t unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-/// One API call in flight. Every method reads its fields synchronously (a MalformedRequest
-/// escapes to the caller) and finishes through `done` — now or after actor replies.
+/// One API command in flight, its request already decoded (api_decode.hpp). It finishes
+/// through `done` — now or after actor replies.
 class ApiCall {
  public:
   ApiCall(self_ptr self) : self_(self), ctx_(*self->state.ctx) {}
 
-  void run(const std::string& method, const json& params, Done done);
+  /// `method` is one of api_command_methods().
+  void run(std::string_view method, const json& request, Done done);
 
  private:
   using Method = void (ApiCall::*)(const RequestFields&, Done);
-  static const std::unordered_map<std::string, Method>& methods();
+  static const std::unordered_map<std::string_view, Method>& methods();
 
   void publish(const RequestFields& f, Done done);
   void broadcast(const RequestFields& f, Done done);
@@ -69,12 +87,13 @@ class ApiCall {
   void channels(const RequestFields& f, Done done);
   void info(const RequestFields& f, Done done);
   void rpc(const RequestFields& f, Done done);
-  void batch(const RequestFields& f, Done done);
 
-  /// Resolves a channel's namespace options or reports why not (107, 102).
-  const ChannelOptions* resolve(const std::string& channel, Error& err) const;
-  /// The same, finishing the call with the resolve error when there are no options.
-  const ChannelOptions* resolve_or_fail(const std::string& channel, Done& done) const;
+  /// The channel's namespace options, or nullptr when its namespace does not exist. The
+  /// server API applies no channel name rules (length, characters, channel_regex): those
+  /// are for clients.
+  const ChannelOptions* namespace_of(const std::string& channel) const;
+  /// The same, finishing the call with 102 when there are no options.
+  const ChannelOptions* namespace_or_fail(const std::string& channel, Done& done) const;
   PublishOptions publish_options(const ChannelOptions& opts) const;
   void publish_one(const std::string& channel, const Publication& pub, PublishOptions opts,
                    Done done);
@@ -84,8 +103,8 @@ class ApiCall {
   const ApiContext& ctx_;
 };
 
-const std::unordered_map<std::string, ApiCall::Method>& ApiCall::methods() {
-  static const std::unordered_map<std::string, Method> table = {
+const std::unordered_map<std::string_view, ApiCall::Method>& ApiCall::methods() {
+  static const std::unordered_map<std::string_view, Method> table = {
       {"publish", &ApiCall::publish},
       {"broadcast", &ApiCall::broadcast},
       {"subscribe", &ApiCall::subscribe},
@@ -99,34 +118,24 @@ const std::unordered_map<std::string, ApiCall::Method>& ApiCall::methods() {
       {"channels", &ApiCall::channels},
       {"info", &ApiCall::info},
       {"rpc", &ApiCall::rpc},
-      {"batch", &ApiCall::batch},
   };
   return table;
 }
 
-void ApiCall::run(const std::string& method, const json& params, Done done) {
+void ApiCall::run(std::string_view method, const json& request, Done done) {
   auto it = methods().find(method);
-  if (it == methods().end()) {
-    done(ApiReply{ApiReply::Status::unknown_method, make_error(ErrorCode::method_not_found), {}});
-    return;
-  }
-  RequestFields fields(params);
+  if (it == methods().end()) return done(fail(not_found()));
+  RequestFields fields(request);
   (this->*(it->second))(fields, std::move(done));
 }
 
-const ChannelOptions* ApiCall::resolve(const std::string& channel, Error& err) const {
-  auto r = ctx_.resolver->resolve(channel);
-  if (r.error) {
-    err = r.error;
-    return nullptr;
-  }
-  return r.channel.options;
+const ChannelOptions* ApiCall::namespace_of(const std::string& channel) const {
+  return ctx_.resolver->namespace_options(channel);
 }
 
-const ChannelOptions* ApiCall::resolve_or_fail(const std::string& channel, Done& done) const {
-  Error err;
-  const ChannelOptions* opts = resolve(channel, err);
-  if (!opts) done(ApiReply{ApiReply::Status::ok, err, {}});
+const ChannelOptions* ApiCall::namespace_or_fail(const std::string& channel, Done& done) const {
+  const ChannelOptions* opts = namespace_of(channel);
+  if (!opts) done(fail(ErrorCode::unknown_channel));
   return opts;
 }
 
@@ -158,48 +167,50 @@ void ApiCall::publish_one(const std::string& channel, const Publication& pub,
           [done](caf::error& e) { done(fail(e)); });
 }
 
+// Checks in Centrifugo's order: channel, base64, namespace, then data (`"data": null` is
+// data: the JSON value null).
 void ApiCall::publish(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
+  if (channel.empty()) return done(fail(ErrorCode::bad_request));
   bool bad_b64 = false;
   Publication pub;
   pub.data = f.payload("data", "b64data", bad_b64);
-  pub.tags = f.string_map("tags");
-  PublishOptions base;
-  base.skip_history = f.boolean("skip_history");
-  base.idempotency_key = f.str("idempotency_key");
-  if (channel.empty() || pub.data.empty() || bad_b64) return done(fail(ErrorCode::bad_request));
-  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  if (bad_b64) return done(fail(ErrorCode::bad_request));
+  const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
+  if (pub.data.empty()) return done(fail(ErrorCode::bad_request));
+  pub.tags = f.string_map("tags");
   PublishOptions po = publish_options(*opts);
-  po.skip_history = base.skip_history;
-  po.idempotency_key = base.idempotency_key;
+  po.skip_history = f.boolean("skip_history");
+  po.idempotency_key = f.str("idempotency_key");
   pub.time_ms = unix_ms();
   publish_one(channel, pub, po, std::move(done));
 }
 
 void ApiCall::broadcast(const RequestFields& f, Done done) {
   auto channels = f.strings("channels");
+  if (channels.empty()) return done(fail(ErrorCode::bad_request));
   bool bad_b64 = false;
   Publication pub;
   pub.data = f.payload("data", "b64data", bad_b64);
+  if (bad_b64) return done(fail(ErrorCode::bad_request));
   pub.tags = f.string_map("tags");
   bool skip_history = f.boolean("skip_history");
   std::string idempotency_key = f.str("idempotency_key");
-  if (channels.empty() || pub.data.empty() || bad_b64) return done(fail(ErrorCode::bad_request));
   pub.time_ms = unix_ms();
 
   // One engine message for all channels: the engine publishes them in order, and each
-  // answers in its own slot. Channels that do not resolve answer here and are not sent.
+  // answers in its own slot. A channel that is empty, in an unknown namespace (102) or
+  // given no data answers here (107, like an empty one) and is not sent.
   std::vector<ApiReply> replies(channels.size());
   std::vector<size_t> slots;
   std::vector<std::string> targets;
   std::vector<PublishOptions> options;
   for (size_t i = 0; i < channels.size(); ++i) {
     const std::string& ch = channels[i];
-    Error err;
-    const ChannelOptions* opts = ch.empty() ? nullptr : resolve(ch, err);
-    if (!opts) {
-      replies[i] = fail(ch.empty() ? make_error(ErrorCode::bad_request) : err);
+    const ChannelOptions* opts = ch.empty() ? nullptr : namespace_of(ch);
+    if (!opts || pub.data.empty()) {
+      replies[i] = fail(!ch.empty() && !opts ? ErrorCode::unknown_channel : ErrorCode::bad_request);
       continue;
     }
     PublishOptions po = publish_options(*opts);
@@ -215,12 +226,7 @@ void ApiCall::broadcast(const RequestFields& f, Done done) {
     w.begin_object().key("responses").begin_array();
     for (const auto& r : rs) {
       w.begin_object();
-      if (r.error) {
-        w.key("error");
-        write_error(w, r.error);
-      } else {
-        w.key("result").raw(r.result_json);
-      }
+      write_answer(w, r, "result");
       w.end_object();
     }
     w.end_array().end_object();
@@ -244,36 +250,39 @@ void ApiCall::broadcast(const RequestFields& f, Done done) {
 
 // -- acting on connections ------------------------------------------------------------------
 
+// Acting on connections needs no user: an empty one means the connections of anonymous
+// users, as in Centrifugo (the node's registry decides what matches).
 void ApiCall::subscribe(const RequestFields& f, Done done) {
   ConnectionFilter filter = filter_of(f);
   ServerSubscribeRequest req;
   req.channel = f.str("channel");
-  req.expire_at = f.integer("expire_at");
-  bool bad_info = false, bad_data = false;
-  req.info = f.payload("info", "b64info", bad_info);
+  if (req.channel.empty()) return done(fail(ErrorCode::bad_request));
+  if (!namespace_or_fail(req.channel, done)) return;
+  bool bad_data = false, bad_info = false;
   req.data = f.payload("data", "b64data", bad_data);
+  req.info = f.payload("info", "b64info", bad_info);
+  if (bad_data || bad_info) return done(fail(ErrorCode::bad_request));
+  req.expire_at = f.integer("expire_at");
   req.recover_since = f.position("recover_since");
   if (const json* o = f.object("override")) {
+    RequestFields of(*o);
     for (const char* k :
          {"presence", "join_leave", "force_recovery", "force_positioning", "force_push_join_leave"}) {
-      RequestFields of(*o);
       if (const json* v = of.object(k)) req.override[k] = RequestFields(*v).boolean("value");
     }
   }
-  if (filter.user.empty() || req.channel.empty() || bad_info || bad_data)
-    return done(fail(ErrorCode::bad_request));
-  if (!resolve_or_fail(req.channel, done)) return;
   // Answers the first failure among the user's connections, as Centrifugo does.
   self_->request(ctx_.node, kRequestTimeout, sub_atom::value, filter, req)
       .then([done](Error& e) { done(e ? fail(std::move(e)) : ok("{}")); },
             [done](caf::error& e) { done(fail(e)); });
 }
 
+/// Without a channel, Centrifugo unsubscribes each matching connection from "" — which it
+/// is never subscribed to, yet each gets an unsubscribe push; the node passes it on as is.
 void ApiCall::unsubscribe(const RequestFields& f, Done done) {
   ConnectionFilter filter = filter_of(f);
   std::string channel = f.str("channel");
-  if (filter.user.empty() || channel.empty()) return done(fail(ErrorCode::bad_request));
-  if (!resolve_or_fail(channel, done)) return;
+  if (!channel.empty() && !namespace_or_fail(channel, done)) return;
   self_->request(ctx_.node, kRequestTimeout, unsub_atom::value, filter, channel)
       .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
 }
@@ -286,12 +295,12 @@ void ApiCall::disconnect(const RequestFields& f, Done done) {
   if (const json* d = f.object("disconnect")) {
     RequestFields df(*d);
     if (uint64_t c = df.unsigned_integer("code"); c > 0) {
+      // Herald: codes above 4999 cannot be WebSocket close codes (docs/compatibility.md).
       if (c > 4999) return done(fail(ErrorCode::bad_request));
       code = static_cast<uint32_t>(c);
       reason = df.str("reason");
     }
   }
-  if (filter.user.empty()) return done(fail(ErrorCode::bad_request));
   self_->request(ctx_.node, kRequestTimeout, disconn_atom::value, filter, code, reason)
       .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
 }
@@ -302,7 +311,6 @@ void ApiCall::refresh(const RequestFields& f, Done done) {
   req.expired = f.boolean("expired");
   req.expire_at = f.integer("expire_at");
   req.info = f.raw("info");
-  if (filter.user.empty()) return done(fail(ErrorCode::bad_request));
   self_->request(ctx_.node, kRequestTimeout, refresh_atom::value, filter, req)
       .then([done](uint32_t) { done(ok("{}")); }, [done](caf::error& e) { done(fail(e)); });
 }
@@ -312,11 +320,10 @@ void ApiCall::refresh(const RequestFields& f, Done done) {
 void ApiCall::presence(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
-  auto target = ctx_.presence ? ctx_.presence->target(channel, opts) : presence_actor(ctx_.engine);
-  self_->request(target, kRequestTimeout, presence_atom::value, channel)
+  self_->request(ctx_.engine, kRequestTimeout, presence_atom::value, channel)
       .then(
           [done](PresenceMap& m) {
             std::string result;
@@ -335,11 +342,10 @@ void ApiCall::presence(const RequestFields& f, Done done) {
 void ApiCall::presence_stats(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
-  auto target = ctx_.presence ? ctx_.presence->target(channel, opts) : presence_actor(ctx_.engine);
-  self_->request(target, kRequestTimeout, pres_stat_atom::value, channel)
+  self_->request(ctx_.engine, kRequestTimeout, pres_stat_atom::value, channel)
       .then(
           [done](PresenceStats& s) {
             std::string result;
@@ -354,12 +360,12 @@ void ApiCall::presence_stats(const RequestFields& f, Done done) {
 void ApiCall::history(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   HistoryQuery q;
-  int64_t limit = f.integer("limit");
-  q.limit = limit < 0 ? -1 : static_cast<int32_t>(std::min<int64_t>(limit, INT32_MAX));
+  const auto limit = static_cast<int32_t>(f.integer("limit"));  // decoded as an int32
+  q.limit = limit < 0 ? -1 : limit;
   q.since = f.position("since");
   q.reverse = f.boolean("reverse");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->has_history())
     return done(fail(ErrorCode::not_available));
@@ -382,7 +388,7 @@ void ApiCall::history(const RequestFields& f, Done done) {
 void ApiCall::history_remove(const RequestFields& f, Done done) {
   std::string channel = f.str("channel");
   if (channel.empty()) return done(fail(ErrorCode::bad_request));
-  const ChannelOptions* opts = resolve_or_fail(channel, done);
+  const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->has_history())
     return done(fail(ErrorCode::not_available));
@@ -403,7 +409,9 @@ void ApiCall::channels(const RequestFields& f, Done done) {
             w.begin_object().key("channels").begin_object();
             for (const auto& [name, n] : counts) {
               if (!glob_match(pattern, name).value_or(false)) continue;
-              w.key(name).begin_object().key("num_clients").number(uint64_t{n}).end_object();
+              w.key(name).begin_object();
+              if (n > 0) w.key("num_clients").number(uint64_t{n});
+              w.end_object();
             }
             w.end_object().end_object();
             done(ok(std::move(result)));
@@ -412,9 +420,10 @@ void ApiCall::channels(const RequestFields& f, Done done) {
 }
 
 void ApiCall::info(const RequestFields&, Done done) {
+  const int connection_limit = ctx_.config->client.connection_limit;
   self_->request(ctx_.node, kRequestTimeout, nodes_atom::value)
       .then(
-          [done](std::vector<NodeInfo>& nodes) {
+          [done, connection_limit](std::vector<NodeInfo>& nodes) {
             std::string result;
             JsonWriter w(result);
             w.begin_object().key("nodes").begin_array();
@@ -425,7 +434,8 @@ void ApiCall::info(const RequestFields&, Done done) {
               w.key("num_clients").number(uint64_t{n.num_clients});
               w.key("num_users").number(uint64_t{n.num_users});
               w.key("num_channels").number(uint64_t{n.num_channels});
-              w.key("uptime").number(n.uptime_s);
+              if (n.uptime_s > 0) w.key("uptime").number(n.uptime_s);
+              write_node_metrics(w, n, nodes.size(), connection_limit);
               w.key("num_subs").number(uint64_t{n.num_subs});
               w.end_object();
             }
@@ -436,131 +446,203 @@ void ApiCall::info(const RequestFields&, Done done) {
 }
 
 void ApiCall::rpc(const RequestFields& f, Done done) {
-  // Centrifugo OSS registers no server API RPC extensions: every method is unknown.
-  (void)f.str("method");
-  done(fail(ErrorCode::method_not_found));
+  // Centrifugo OSS registers no server API RPC extensions: every named method is unknown.
+  done(fail(f.str("method").empty() ? make_error(ErrorCode::bad_request) : not_found()));
 }
 
-namespace {
+/// Runs asynchronous steps one after another without growing the stack when a step
+/// finishes at once. `step(next)` starts the next step and returns true, calling `next()`
+/// exactly once when that step is done; it returns false when none is left.
+class InOrder : public std::enable_shared_from_this<InOrder> {
+ public:
+  using Step = std::function<bool(std::function<void()> next)>;
 
-/// A batch in flight: commands run in order (or all at once with `parallel`), each answer
-/// rendered into its slot as `{"<method>":result}` or `{"error":{...}}`.
-struct BatchRun {
-  self_ptr self;
-  std::vector<std::pair<std::string, json>> commands;  // method name ("" = none), params
-  std::vector<std::string> replies;
-  size_t next = 0;
-  size_t pending = 0;
-  bool running_sync = false;  // a command answered before `run` returned
-  Done done;
-
-  void store(size_t i, const ApiReply& r) {
-    std::string& out = replies[i];
-    JsonWriter w(out);
-    w.begin_object();
-    if (r.status == ApiReply::Status::unknown_method) {
-      w.key("error");
-      write_error(w, make_error(ErrorCode::method_not_found));
-    } else if (r.status == ApiReply::Status::malformed_body) {
-      w.key("error");
-      write_error(w, make_error(ErrorCode::bad_request));
-    } else if (r.error) {
-      w.key("error");
-      write_error(w, r.error);
-    } else {
-      w.key(commands[i].first).raw(r.result_json);
-    }
-    w.end_object();
+  static void run(Step step) {
+    auto s = std::make_shared<InOrder>();
+    s->step_ = std::move(step);
+    s->advance();
   }
 
-  void finish() {
-    std::string result;
-    JsonWriter w(result);
-    w.begin_object().key("replies").begin_array();
-    for (const auto& r : replies) w.raw(r);
-    w.end_array().end_object();
-    done(ok(std::move(result)));
-  }
-
-  // Starts command i; `on_reply` gets its ApiReply. Malformed params answer 107 for that slot.
-  template <class F>
-  void start(size_t i, F on_reply) {
-    try {
-      ApiCall(self).run(commands[i].first, commands[i].second, on_reply);
-    } catch (const MalformedRequest&) {
-      on_reply(ApiReply{ApiReply::Status::malformed_body, make_error(ErrorCode::bad_request), {}});
-    }
-  }
-
-  // Runs commands one after another without growing the stack on synchronous answers.
-  static void advance(const std::shared_ptr<BatchRun>& b) {
-    while (b->next < b->commands.size()) {
-      size_t i = b->next++;
-      bool answered = false;
-      b->running_sync = true;
-      b->start(i, [b, i, &answered](ApiReply r) {
-        b->store(i, r);
-        if (b->running_sync) {
-          answered = true;  // the loop goes on
+ private:
+  void advance() {
+    auto self = shared_from_this();
+    while (true) {
+      bool done_now = false;
+      in_step_ = true;
+      const bool started = step_([self, &done_now] {
+        if (self->in_step_) {
+          done_now = true;  // the loop goes on
         } else {
-          advance(b);
+          self->advance();
         }
       });
-      b->running_sync = false;
-      if (!answered) return;  // an async answer will call advance()
+      in_step_ = false;
+      if (!started || !done_now) return;  // finished, or a later answer calls advance()
     }
-    b->finish();
   }
+
+  Step step_;
+  bool in_step_ = false;
 };
 
-}  // namespace
+/// A batch (docs/protocol.md §4.1): every command decoded before any runs; they run in
+/// order, or all at once with `parallel`. The answer is `{"replies":[...]}` — each
+/// `{"<method>":result}` or `{"error":{...}}` — or `{}` for no commands; the HTTP front end
+/// writes it as the whole body.
+void run_batch(self_ptr self, json request, Done done) {
+  struct Batch {
+    std::vector<const json*> commands;  // nullptr: a null command (107)
+    std::vector<std::string> replies;
+    size_t next = 0;
+    size_t pending = 0;
+    Done done;
 
-void ApiCall::batch(const RequestFields& f, Done done) {
-  auto b = std::make_shared<BatchRun>();
-  b->self = self_;
-  b->done = std::move(done);
-  if (const json* cmds = f.array("commands")) {
-    for (const auto& c : *cmds) {
-      if (!c.is_object()) throw MalformedRequest("commands must be objects");
-      std::string method;
-      json params;
-      for (auto it = c.begin(); it != c.end(); ++it) {
-        if (it->is_null() || !methods().count(it.key()) || it.key() == "batch") continue;
-        method = it.key();
-        params = *it;
-        break;
-      }
-      b->commands.emplace_back(std::move(method), std::move(params));
+    void finish() {
+      if (replies.empty()) return done(ok("{}"));
+      std::string result;
+      JsonWriter w(result);
+      w.begin_object().key("replies").begin_array();
+      for (const auto& r : replies) w.raw(r);
+      w.end_array().end_object();
+      done(ok(std::move(result)));
     }
-  }
+  };
+  auto b = std::make_shared<Batch>();
+  b->done = std::move(done);
+  // The request (and so every command) lives as long as the batch: `keep` holds it.
+  auto keep = std::make_shared<const json>(std::move(request));
+  if (const json* cmds = RequestFields(*keep).array("commands"))
+    for (const auto& c : *cmds) b->commands.push_back(c.is_null() ? nullptr : &c);
   b->replies.resize(b->commands.size());
+
+  // Command i: the first method it names, in Centrifugo's order; none is 104.
+  auto start = [self, b, keep](size_t i, std::function<void()> after) {
+    auto store = [b, i, after = std::move(after)](std::string_view method, ApiReply r) {
+      std::string& out = b->replies[i];
+      JsonWriter w(out);
+      w.begin_object();
+      write_answer(w, r, method);
+      w.end_object();
+      after();
+    };
+    const json* cmd = b->commands[i];
+    if (cmd == nullptr) return store({}, fail(ErrorCode::bad_request));
+    for (std::string_view method : api_command_methods()) {
+      auto it = cmd->find(method);
+      if (it == cmd->end() || it->is_null()) continue;
+      return ApiCall(self).run(method, *it,
+                               [store, method](ApiReply r) { store(method, std::move(r)); });
+    }
+    store({}, fail(not_found()));
+  };
+
   if (b->commands.empty()) return b->finish();
-  if (!f.boolean("parallel")) return BatchRun::advance(b);
-  b->pending = b->commands.size();
-  for (size_t i = 0; i < b->commands.size(); ++i) {
-    b->start(i, [b, i](ApiReply r) {
-      b->store(i, r);
-      if (--b->pending == 0) b->finish();
-    });
+  if (RequestFields(*keep).boolean("parallel")) {
+    b->pending = b->commands.size();
+    for (size_t i = 0; i < b->commands.size(); ++i)
+      start(i, [b] {
+        if (--b->pending == 0) b->finish();
+      });
+    return;
   }
+  InOrder::run([b, start](std::function<void()> next) {
+    if (b->next == b->commands.size()) {
+      b->finish();
+      return false;
+    }
+    start(b->next++, std::move(next));
+    return true;
+  });
+}
+
+/// The legacy endpoint `POST <prefix>` (docs/protocol.md §4.1): a sequence of
+/// `{"id","method","params"}` commands, each decoded only once the one before has run (a
+/// bad one answers HTTP 400 for the whole body, after the earlier ones took effect).
+/// Answers one line per command: `{"id":N,"error":{...}}` or `{"id":N,"result":{...}}`.
+void run_legacy(self_ptr self, std::string body, Done done) {
+  if (body.empty()) return done(malformed());
+  struct Legacy {
+    std::string body;
+    size_t pos = 0;
+    std::string out;
+    Done done;
+    bool failed = false;
+  };
+  auto l = std::make_shared<Legacy>();
+  l->body = std::move(body);
+  l->done = std::move(done);
+
+  auto answer = [l](uint32_t id, const ApiReply& r) {
+    if (!l->out.empty()) l->out.push_back('\n');
+    JsonWriter w(l->out);
+    w.begin_object();
+    if (id != 0) w.key("id").number(uint64_t{id});
+    write_answer(w, r, "result");
+    w.end_object();
+  };
+
+  InOrder::run([self, l, answer](std::function<void()> next) {
+    l->pos = skip_json_space(l->body, l->pos);
+    if (l->pos == l->body.size()) {
+      l->done(ok(std::move(l->out)));
+      return false;
+    }
+    LegacyCommand cmd;
+    try {
+      auto end = json_value_end(l->body, l->pos);
+      if (!end) throw MalformedRequest("truncated command");
+      std::string_view text = std::string_view(l->body).substr(l->pos, *end - l->pos);
+      l->pos = *end;
+      cmd = decode_legacy_command(text);
+    } catch (const MalformedRequest&) {
+      l->done(malformed());
+      return false;
+    }
+    auto reply = [answer, id = cmd.id, next = std::move(next)](ApiReply r) {
+      answer(id, r);
+      next();
+    };
+    if (cmd.method.empty()) {
+      reply(fail(not_found()));
+      return true;
+    }
+    json request = json::object();  // info reads no params
+    if (cmd.method != "info") {
+      try {
+        if (cmd.params.empty()) throw MalformedRequest("no params");
+        request = decode_request(cmd.method, cmd.params);
+      } catch (const MalformedRequest&) {
+        reply(fail(ErrorCode::bad_request));
+        return true;
+      }
+    }
+    ApiCall(self).run(cmd.method, request, std::move(reply));
+    return true;
+  });
 }
 
 }  // namespace
+
+std::vector<std::string> api_methods() {
+  std::vector<std::string> out(api_command_methods().begin(), api_command_methods().end());
+  out.emplace_back("batch");
+  return out;
+}
 
 api_actor::behavior_type api_actor_impl(api_actor::stateful_pointer<ApiActorState> self,
                                         std::shared_ptr<const ApiContext> ctx) {
   self->state.ctx = std::move(ctx);
   return {
       [=](api_atom, std::string& method, std::string& body, ApiReplyFn& reply) {
-        json params = json::parse(body, nullptr, false);
-        if (params.is_discarded()) {
-          reply(ApiReply{ApiReply::Status::malformed_body, make_error(ErrorCode::bad_request), {}});
-          return;
-        }
         try {
-          ApiCall(self).run(method, params, reply);
+          if (method.empty()) return run_legacy(self, std::move(body), reply);
+          if (!is_api_method(method))
+            return reply(ApiReply{ApiReply::Status::unknown_method, not_found(), {}});
+          json request = decode_request(method, body);
+          if (method == "batch") return run_batch(self, std::move(request), reply);
+          ApiCall(self).run(method, request, reply);
         } catch (const MalformedRequest&) {
-          reply(ApiReply{ApiReply::Status::malformed_body, make_error(ErrorCode::bad_request), {}});
+          reply(malformed());
         } catch (const std::exception&) {
           reply(fail(ErrorCode::internal));
         }

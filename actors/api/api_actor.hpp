@@ -1,17 +1,22 @@
-// The server API: one method call (name + JSON body) in, one answer out. It validates the
-// request, resolves the channel's namespace and talks to the engine and node actors; it never
-// blocks. HTTP (and later gRPC) sessions reach it through a reply callback.
+// The server API: one method call (name + JSON body) in, one answer out. It decodes the
+// request as Centrifugo does (api_decode.hpp), looks up the channel's namespace and talks to
+// the engine and node actors; it never blocks. HTTP (and later gRPC) sessions reach it
+// through a reply callback.
 //
 //   api(method, body, ApiReplyFn) -> (): the callback gets the ApiReply exactly once
+//
+// Two methods answer a whole HTTP body in `result_json` rather than a result object:
+// "batch" (`{"replies":[...]}`, or `{}`), and the empty method "", the legacy endpoint
+// `POST <prefix>`, whose body is a sequence of commands (one answer line each).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
-#include "actors/partition/presence_router.hpp"
 #include "config/channel_resolver.hpp"
 #include "config/config.hpp"
 
@@ -25,14 +30,15 @@ struct ApiContext {
   std::shared_ptr<const ChannelResolver> resolver;
   engine_actor engine;
   node_actor node;
-  /// Where each channel's presence lives: its state partition or the engine (null: the engine).
-  std::shared_ptr<const PresenceRouter> presence;
 };
 
 struct ApiActorState {
   std::shared_ptr<const ApiContext> ctx;
   static inline const char* name = "herald.api";
 };
+
+/// The methods of `POST <prefix>/<method>`: the commands and "batch".
+std::vector<std::string> api_methods();
 
 api_actor::behavior_type api_actor_impl(api_actor::stateful_pointer<ApiActorState> self,
                                         std::shared_ptr<const ApiContext> ctx);

@@ -323,7 +323,8 @@ void ApiCall::presence(const RequestFields& f, Done done) {
   const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
-  self_->request(ctx_.engine, kRequestTimeout, presence_atom::value, channel)
+  auto target = ctx_.presence ? ctx_.presence->target(channel, opts) : presence_actor(ctx_.engine);
+  self_->request(target, kRequestTimeout, presence_atom::value, channel)
       .then(
           [done](PresenceMap& m) {
             std::string result;
@@ -345,7 +346,8 @@ void ApiCall::presence_stats(const RequestFields& f, Done done) {
   const ChannelOptions* opts = namespace_or_fail(channel, done);
   if (!opts) return;
   if (!opts->presence) return done(fail(ErrorCode::not_available));
-  self_->request(ctx_.engine, kRequestTimeout, pres_stat_atom::value, channel)
+  auto target = ctx_.presence ? ctx_.presence->target(channel, opts) : presence_actor(ctx_.engine);
+  self_->request(target, kRequestTimeout, pres_stat_atom::value, channel)
       .then(
           [done](PresenceStats& s) {
             std::string result;

@@ -17,6 +17,7 @@
 
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
+#include "actors/partition/presence_router.hpp"
 #include "config/channel_resolver.hpp"
 #include "config/config.hpp"
 
@@ -30,6 +31,8 @@ struct ApiContext {
   std::shared_ptr<const ChannelResolver> resolver;
   engine_actor engine;
   node_actor node;
+  /// Where each channel's presence lives: its state partition or the engine (null: the engine).
+  std::shared_ptr<const PresenceRouter> presence;
 };
 
 struct ApiActorState {

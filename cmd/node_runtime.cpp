@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -218,23 +219,34 @@ int run_node(Config config) {
   }
   auto bridge = std::make_shared<ApiBridge>(pool);
 
+  // Set when SIGTERM/SIGINT arrives; the legacy API endpoint answers 503 from then on.
+  // Declared before the HTTP server, whose handlers read it.
+  std::atomic<bool> shutting_down{false};
+
   ApiHttpOptions api_opts;
   api_opts.handler_prefix = config.http_api.handler_prefix;
+  api_opts.methods = api_methods();
   api_opts.key = config.http_api.key;
   api_opts.insecure = config.http_api.insecure;
   api_opts.transport_error_mode = config.http_api.error_mode == "transport";
+  api_opts.shutting_down = [&shutting_down] { return shutting_down.load(); };
   auto api = std::make_shared<ApiHttpEndpoint>(
       api_opts, [bridge](std::string m, std::string b, ApiReplyFn r) {
         bridge->dispatch(std::move(m), std::move(b), std::move(r));
       });
 
+  // Routes as Centrifugo's mux: exact paths, then 404 (before any method or key check).
   const bool api_enabled = !config.http_api.disabled;
-  const std::string health_path =
-      config.health.handler_prefix.empty() ? "/health" : config.health.handler_prefix;
-  HttpHandler router = [api, api_enabled, health_path](HttpRequest&& req, HttpResponder respond) {
-    if (req.path == health_path) return respond(HttpResponse{200, "application/json", "{}", {}});
+  std::string health_path = config.health.handler_prefix;
+  while (!health_path.empty() && health_path.back() == '/') health_path.pop_back();
+  if (health_path.empty()) health_path = "/";
+  const bool health_enabled = config.health.enabled;
+  HttpHandler router = [api, api_enabled, health_enabled, health_path](HttpRequest&& req,
+                                                                       HttpResponder respond) {
+    if (health_enabled && req.path == health_path)
+      return respond(HttpResponse{200, "application/json", "{}", {}});
     if (api_enabled && api->matches(req.path)) return api->handle(std::move(req), std::move(respond));
-    respond(HttpResponse{404, "text/plain", "404 page not found\n", {}});
+    respond(http_not_found());
   };
 
   // Client connections: each accepted WebSocket gets a connection actor; the transport's
@@ -268,6 +280,13 @@ int run_node(Config config) {
   HttpServerOptions http_opts;
   http_opts.address = config.http_server.address;
   http_opts.port = static_cast<uint16_t>(config.http_server.port);
+  // Go's rules, as Centrifugo's server has them: no header timeout means the read timeout,
+  // and a keep-alive connection idles for the read timeout.
+  http_opts.read_timeout = config.http_server.read_timeout;
+  http_opts.read_header_timeout = config.http_server.read_header_timeout.count() > 0
+                                      ? config.http_server.read_header_timeout
+                                      : config.http_server.read_timeout;
+  http_opts.idle_timeout = config.http_server.read_timeout;
   if (!config.websocket.disabled) {
     http_opts.websocket_path = config.websocket.handler_prefix;
     http_opts.upgrade_handler = ws_endpoint;
@@ -319,6 +338,7 @@ int run_node(Config config) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("msg=\"shutting down\" signal={} timeout_ms={}", sig, deadline_budget.count());
+    shutting_down = true;
     timer_tick.cancel();
     server.stop();
     drain(std::chrono::steady_clock::now() + deadline_budget);

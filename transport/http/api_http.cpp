@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 namespace herald {
 
 namespace {
@@ -18,6 +20,20 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+/// The words of `s` split at ASCII whitespace (Go's strings.Fields).
+std::vector<std::string_view> fields(std::string_view s) {
+  std::vector<std::string_view> out;
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && space(s[i])) ++i;
+    size_t start = i;
+    while (i < s.size() && !space(s[i])) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
 void append_error_object(std::string& out, const Error& e) {
   out += "{\"code\":";
   out += std::to_string(e.code);
@@ -32,25 +48,42 @@ void append_error_object(std::string& out, const Error& e) {
 }  // namespace
 
 ApiHttpEndpoint::ApiHttpEndpoint(ApiHttpOptions options, ApiDispatchFn dispatch)
-    : options_(std::move(options)), dispatch_(std::move(dispatch)) {}
-
-bool ApiHttpEndpoint::matches(std::string_view path) const {
-  const std::string& p = options_.handler_prefix;
-  return path.size() > p.size() + 1 && path.substr(0, p.size()) == p && path[p.size()] == '/';
+    : options_(std::move(options)), dispatch_(std::move(dispatch)) {
+  prefix_ = options_.handler_prefix;
+  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
 }
 
+std::optional<std::string> ApiHttpEndpoint::method_of(std::string_view path) const {
+  if (path.substr(0, prefix_.size()) != prefix_) return std::nullopt;
+  std::string_view rest = path.substr(prefix_.size());
+  if (rest.empty()) return std::string();  // the legacy endpoint
+  if (rest[0] != '/') return std::nullopt;
+  rest.remove_prefix(1);
+  const auto& m = options_.methods;
+  if (std::find(m.begin(), m.end(), rest) != m.end()) return std::string(rest);
+  // With the root prefix the legacy endpoint is Go's "/" pattern: every other path.
+  if (prefix_.empty()) return std::string();
+  return std::nullopt;
+}
+
+bool ApiHttpEndpoint::matches(std::string_view path) const { return method_of(path).has_value(); }
+
+// Centrifugo's order: X-API-Key if present, else `Authorization: apikey <key>`; failing
+// those, ?api_key= (so a right query key wins over a wrong header).
 bool ApiHttpEndpoint::authorized(const HttpRequest& req) const {
   if (options_.insecure) return true;
   if (options_.key.empty()) return false;
-  if (auto k = req.header("x-api-key"); !k.empty()) return constant_time_equal(k, options_.key);
-  if (auto a = req.header("authorization"); !a.empty()) {
-    size_t sp = a.find(' ');
-    if (sp != std::string_view::npos && iequals(a.substr(0, sp), "apikey"))
-      return constant_time_equal(a.substr(sp + 1), options_.key);
-    return false;
+  bool valid = false;
+  if (auto k = req.header("x-api-key"); !k.empty()) {
+    valid = constant_time_equal(k, options_.key);
+  } else if (auto a = req.header("authorization"); !a.empty()) {
+    auto parts = fields(a);
+    valid = parts.size() == 2 && iequals(parts[0], "apikey") &&
+            constant_time_equal(parts[1], options_.key);
   }
-  std::string q = req.query_param("api_key");
-  return !q.empty() && constant_time_equal(q, options_.key);
+  if (!valid && !req.query.empty())
+    valid = constant_time_equal(req.query_param("api_key"), options_.key);
+  return valid;
 }
 
 unsigned ApiHttpEndpoint::transport_status(uint32_t code) {
@@ -66,14 +99,8 @@ unsigned ApiHttpEndpoint::transport_status(uint32_t code) {
 }
 
 HttpResponse ApiHttpEndpoint::render(const ApiReply& reply, bool transport_mode) {
+  if (reply.status != ApiReply::Status::ok) return render_whole(reply);
   HttpResponse r;
-  switch (reply.status) {
-    case ApiReply::Status::unknown_method:
-      return HttpResponse{404, "text/plain", "404 page not found\n", {}};
-    case ApiReply::Status::malformed_body:
-      return HttpResponse{400, "text/plain", "Bad Request\n", {}};
-    case ApiReply::Status::ok: break;
-  }
   if (reply.error) {
     if (transport_mode) {
       r.status = transport_status(reply.error.code);
@@ -92,19 +119,29 @@ HttpResponse ApiHttpEndpoint::render(const ApiReply& reply, bool transport_mode)
   return r;
 }
 
-void ApiHttpEndpoint::handle(HttpRequest&& req, HttpResponder respond) const {
-  if (req.method != "POST") {
-    return respond(HttpResponse{405, "text/plain", "Method Not Allowed\n", {{"Allow", "POST"}}});
+HttpResponse ApiHttpEndpoint::render_whole(const ApiReply& reply) {
+  switch (reply.status) {
+    case ApiReply::Status::unknown_method: return http_not_found();
+    case ApiReply::Status::malformed_body: return http_error(400, "Bad Request");
+    case ApiReply::Status::ok: break;
   }
-  if (!authorized(req)) return respond(HttpResponse{401, "text/plain", "", {}});
-  bool transport_mode = options_.transport_error_mode ||
-                        iequals(req.header("x-centrifugo-error-mode"), "transport");
-  std::string method = req.path.substr(options_.handler_prefix.size() + 1);
-  if (method.find('/') != std::string::npos)
-    return respond(HttpResponse{404, "text/plain", "404 page not found\n", {}});
-  dispatch_(std::move(method), std::move(req.body),
-            [respond = std::move(respond), transport_mode](ApiReply reply) {
-              respond(render(reply, transport_mode));
+  return HttpResponse{200, "application/json", reply.result_json, {}};
+}
+
+void ApiHttpEndpoint::handle(HttpRequest&& req, HttpResponder respond) const {
+  auto method = method_of(req.path);
+  if (!method) return respond(http_not_found());
+  if (req.method != "POST") return respond(http_status_only(405));
+  if (!authorized(req)) return respond(http_status_only(401));
+  const bool whole = method->empty() || *method == "batch";
+  if (method->empty() && options_.shutting_down && options_.shutting_down())
+    return respond(http_status_only(503));
+  // Centrifugo compares the header's value exactly.
+  const bool transport_mode = options_.transport_error_mode ||
+                              req.header("x-centrifugo-error-mode") == "transport";
+  dispatch_(std::move(*method), std::move(req.body),
+            [respond = std::move(respond), transport_mode, whole](ApiReply reply) {
+              respond(whole ? render_whole(reply) : render(reply, transport_mode));
             });
 }
 

@@ -63,28 +63,105 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
 
-  /// Called from stop(): close if idle; a busy session closes after its response.
+  /// Called from stop(): an idle session closes; one answering, or receiving a request,
+  /// closes after its answer. Until it knows which, it counts as in flight.
   void shutdown() {
+    ++server_->in_flight;  // until the strand has looked, so that a drain misses nothing
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
-      if (!self->busy_) self->close();
+      if (!self->busy_ && self->stream_.socket().is_open()) {
+        // A read is pending. Without a byte of a request it is cancelled and the session
+        // closes; a read that has bytes (even if they came just now) goes on to the answer.
+        self->hold_in_flight();
+        beast::error_code ec;
+        if (!self->receiving()) self->stream_.socket().cancel(ec);
+      }
+      --self->server_->in_flight;
     });
   }
 
  private:
+  using clock = std::chrono::steady_clock;
+
+  /// Starts reading the next request. The first one on a connection starts at once, as
+  /// does one already (partly) buffered; otherwise the connection idles until a byte comes.
   void read() {
     if (closing_) return close();
+    head_ = false;
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(server_->options.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    if (first_request_ || buffer_.size() > 0) {
+      first_request_ = false;
+      return read_header();
+    }
+    expire(server_->options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec || n == 0) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  /// Arms the stream's deadline `d` from `from` (none when `d` is not positive).
+  void expire(std::chrono::milliseconds d, clock::time_point from = clock::now()) {
+    if (d.count() > 0) {
+      stream_.expires_at(from + d);
+    } else {
+      stream_.expires_never();
+    }
+  }
+
+  void read_header() {
+    request_start_ = clock::now();
+    expire(server_->options.read_header_timeout, request_start_);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec || self->parser_->is_done()) return self->on_read(ec);
+                              self->expire(self->server_->options.read_timeout,
+                                           self->request_start_);
+                              self->read_body();
+                            });
+  }
+
+  /// Reads the body; a client that asked for it first gets "100 Continue", as Go sends it.
+  void read_body() {
+    auto read = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code ec, size_t) { self->on_read(ec); });
+    };
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue") ||
+        parser_->get().version() < 11)
+      return read();
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this(), read](beast::error_code ec, size_t) {
+                        if (ec) return self->on_read(ec);
+                        read();
+                      });
+  }
+
+  /// Bytes of a request have arrived (read, or waiting in the socket), but not all of it.
+  bool receiving() {
+    beast::error_code ec;
+    return parser_ &&
+           (buffer_.size() > 0 || parser_->got_some() || stream_.socket().available(ec) > 0);
+  }
+
+  void hold_in_flight() {
+    if (held_) return;
+    held_ = true;
+    ++server_->in_flight;
+  }
+  void release_in_flight() {
+    if (!held_) return;
+    held_ = false;
+    --server_->in_flight;
   }
 
   void on_read(beast::error_code ec) {
+    release_in_flight();
     if (ec == http::error::body_limit) {
       HttpResponse r{413, "text/plain", "request body too large\n", {}};
       keep_alive_ = false;
@@ -94,6 +171,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return close();  // EOF, timeout, malformed request: nothing to answer
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
     std::string_view target = req.target();
     size_t q = target.find('?');
     if (is_upgrade_for_us(req, target.substr(0, q))) return hand_over(std::move(req));
@@ -158,12 +236,17 @@ class Session : public std::enable_shared_from_this<Session> {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "herald");
-    res->set(http::field::content_type, r.content_type);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
     res->keep_alive(keep_alive_ && !closing_);
-    res->prepare_payload();
-    stream_.expires_after(server_->options.idle_timeout);
+    if (head_) {
+      // An answer to HEAD carries the length its body would have, and no body.
+      if (!r.body.empty()) res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    expire(server_->options.write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         self->busy_ = false;
@@ -173,6 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    release_in_flight();
     if (upgraded_) return;  // the socket belongs to the upgrade handler
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -184,9 +268,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::Impl> server_;
   bool keep_alive_ = true;
+  bool head_ = false;           // the request being answered is a HEAD
+  bool first_request_ = true;   // no request read on this connection yet
+  bool held_ = false;           // counted in in_flight while partly received at stop()
   bool busy_ = false;
   bool closing_ = false;
   bool upgraded_ = false;
+  clock::time_point request_start_;
 };
 
 }  // namespace

@@ -44,8 +44,17 @@ struct HttpServerOptions {
   uint16_t port = 8000;
   /// Largest request body accepted; larger ones get 413 and the connection closes.
   uint64_t body_limit = 64 * 1024 * 1024;
-  /// An idle keep-alive connection (or a slow request) is closed after this.
-  std::chrono::seconds idle_timeout{60};
+  // Deadlines of Centrifugo's (Go's) HTTP server; zero or less = none. A request starts
+  // when its first byte arrives (on a new connection: at accept); one that misses a
+  // deadline is dropped without an answer.
+  /// The request's headers must be in within this of its start.
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(10)};
+  /// The whole request, body included, must be in within this of its start.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  /// A keep-alive connection waiting for its next request is closed after this.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
+  /// Writing one response must finish within this.
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
   /// Exact request path whose WebSocket upgrades go to `upgrade_handler` (e.g.
   /// "/connection/websocket"); "" or no handler = no upgrades (they reach the HttpHandler).
   std::string websocket_path;
@@ -63,11 +72,13 @@ class HttpServer {
   std::error_code listen();
   /// The bound port (useful with port 0).
   uint16_t port() const;
-  /// Stops accepting and closes idle keep-alive connections; requests in flight finish;
-  /// upgraded connections are closed by the upgrade handler (WebSocket: 3001 "shutdown").
+  /// Stops accepting and closes idle keep-alive connections; requests in flight — also
+  /// those partly received — finish; upgraded connections are closed by the upgrade handler
+  /// (WebSocket: 3001 "shutdown").
   void stop();
-  /// Requests read but not yet answered, plus upgraded connections not yet closed: after
-  /// stop(), 0 means every close handshake is over and the io threads may stop.
+  /// Requests read but not yet answered (after stop(), also those partly received), plus
+  /// upgraded connections not yet closed: after stop(), 0 means every request is answered
+  /// and every close handshake is over, so the io threads may stop.
   uint64_t in_flight() const;
 
   struct Impl;  ///< public only so the .cpp's session type can name it

@@ -11,6 +11,16 @@ int hex_value(char c) {
 }
 }  // namespace
 
+HttpResponse http_error(unsigned status, std::string_view text) {
+  HttpResponse r{status, "text/plain; charset=utf-8", std::string(text) + "\n", {}};
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+HttpResponse http_not_found() { return http_error(404, "404 page not found"); }
+
+HttpResponse http_status_only(unsigned status) { return HttpResponse{status, "", "", {}}; }
+
 std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -29,10 +29,18 @@ struct HttpRequest {
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  ///< "" = no Content-Type header
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+/// A plain-text error as Go's http.Error writes it (what Centrifugo answers): `text` and a
+/// newline, `text/plain; charset=utf-8`, `X-Content-Type-Options: nosniff`.
+HttpResponse http_error(unsigned status, std::string_view text);
+/// Go's "404 page not found".
+HttpResponse http_not_found();
+/// A status alone: no Content-Type, an empty body (Centrifugo's 401, 405, 503).
+HttpResponse http_status_only(unsigned status);
 
 /// Sends the response; callable once, from any thread.
 using HttpResponder = std::function<void(HttpResponse)>;

@@ -43,6 +43,8 @@ var knownDifferences = map[string]string{
 		"and answers the command (error 107 here)",
 	"client invalid UTF-8 in a text frame [protobuf]": "herald's WebSocket layer validates " +
 		"text frames (RFC 6455 §8.1) and closes with 1007; Centrifugo closes with 3501",
+	"api history reverse from offset 0": "a reverse history read from offset 0 is a bad " +
+		"request: herald answers 107, as the client protocol does; Centrifugo fails with 100",
 	"api disconnect with code 5000": "herald refuses disconnect codes above 4999 with 107: " +
 		"RFC 6455 has no close codes there and WebSocket clients fail the connection on " +
 		"them; Centrifugo sends the close frame anyway",

@@ -1,5 +1,7 @@
 #include "cmd/redis_engine_options.hpp"
 
+#include <string_view>
+
 namespace herald {
 
 namespace {
@@ -16,7 +18,10 @@ std::optional<redis::DeploymentOptions> deployment(const RedisConfig& rc, const 
   const std::string key = path + (cluster ? ".cluster_address" : ".address");
   for (const auto& text : list) {
     std::string why;
-    auto a = redis::parse_address(text, &why);
+    // "tcp://host:port" is Centrifugo's spelling of a plain address.
+    std::string_view plain = text;
+    if (plain.starts_with("tcp://")) plain.remove_prefix(6);
+    auto a = redis::parse_address(plain, &why);
     if (!a) {
       *error = key + ": \"" + text + "\": " + why;
       return std::nullopt;

@@ -5,8 +5,8 @@
 #   2. herald/herald:src-<hash>     the repository's Dockerfile with BASE= that image; <hash>
 #      covers the build context (the files .dockerignore lets through), the Dockerfile and the
 #      base image, so an unchanged tree reuses the image (also tagged herald/herald:latest)
-#   3. herald/cluster-runner:<hash> python3 + websocket + flask + docker from Debian, for
-#      cluster-tests/ (the suite and the webhook recorder); skipped with --no-runner
+#   3. herald/cluster-runner:<hash> redis-server, python3 + websocket + flask + docker, for
+#      cluster-tests/ (its Redis, the webhook recorder, the suite); skipped with --no-runner
 #
 # usage: scripts/docker-build-offline.sh [--source worktree|REV] [--refresh-base]
 #                                        [--no-runner] [--env-file FILE]
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --refresh-base) refresh_base=1; shift ;;
     --no-runner) runner=0; shift ;;
     --env-file) env_file=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -114,7 +114,7 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
                  "endpoint=\"{}\"",
                  so.num_partitions, so.limits.vacated_delay_ms, proxy.endpoint);
   }
-  rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions);
+  rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions, rt.context);
   return rt;
 }
 

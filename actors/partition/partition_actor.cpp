@@ -48,6 +48,22 @@ void PartitionContext::publish_gauges(int64_t now_ms) const {
   counters->oldest_undelivered_ms = oldest ? std::max<int64_t>(0, now_ms - *oldest) : 0;
 }
 
+ChannelStateSnapshot PartitionContext::snapshot() const {
+  ChannelStateSnapshot s;
+  if (!counters) return s;
+  if (store) publish_gauges(store->now_ms());
+  const auto& c = *counters;
+  s.emitted = c.emitted;
+  s.delivered = c.delivered;
+  s.retried = c.retried;
+  s.dropped = c.dropped;
+  s.batches = c.batches;
+  s.last_batch_size = c.last_batch_size;
+  s.queue_length = c.queue_length;
+  s.oldest_undelivered_ms = c.oldest_undelivered_ms;
+  return s;
+}
+
 namespace {
 
 /// The actor's behaviour; every method runs inside its message handling. Store callbacks

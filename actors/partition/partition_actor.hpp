@@ -79,6 +79,14 @@ class PartitionGauges {
   uint32_t n_;
 };
 
+/// The node's channel state counters at one moment, for `info` (and later /metrics).
+struct ChannelStateSnapshot {
+  uint64_t emitted = 0, delivered = 0, retried = 0, dropped = 0, batches = 0;
+  uint64_t last_batch_size = 0;
+  int64_t queue_length = 0;           ///< events waiting, over the partitions this node owns
+  int64_t oldest_undelivered_ms = 0;  ///< age of the oldest of them (0: none)
+};
+
 /// What every partition actor of the node shares.
 struct PartitionContext {
   PartitionStorePtr store;
@@ -106,6 +114,8 @@ struct PartitionContext {
 
   /// Refreshes the counters' queue_length and oldest_undelivered_ms (age at `now_ms`).
   void publish_gauges(int64_t now_ms) const;
+  /// The counters now (gauges refreshed first).
+  ChannelStateSnapshot snapshot() const;
 };
 
 /// A store callback to run inside the partition actor.

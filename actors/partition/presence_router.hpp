@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,10 @@ namespace herald {
 class PresenceRouter {
  public:
   /// `partitions[i]` is partition i's actor on this node; empty: everything goes to the engine.
-  PresenceRouter(engine_actor engine, std::vector<partition_actor> partitions)
-      : engine_(std::move(engine)), partitions_(std::move(partitions)) {}
+  /// `state`: what the partition actors share (its counters feed `info`); null when off.
+  PresenceRouter(engine_actor engine, std::vector<partition_actor> partitions,
+                 std::shared_ptr<const PartitionContext> state = nullptr)
+      : engine_(std::move(engine)), partitions_(std::move(partitions)), state_(std::move(state)) {}
 
   bool tracked(const ChannelOptions* opts) const {
     return opts && opts->state_proxy_enabled && !partitions_.empty();
@@ -42,10 +45,16 @@ class PresenceRouter {
       caf::anon_send(engine_, pres_rm_atom::value, channel, info);
   }
   const std::vector<partition_actor>& partitions() const { return partitions_; }
+  /// The node's channel state counters, or nullopt when channel state events are off.
+  std::optional<ChannelStateSnapshot> counters() const {
+    if (!state_) return std::nullopt;
+    return state_->snapshot();
+  }
 
  private:
   engine_actor engine_;
   std::vector<partition_actor> partitions_;
+  std::shared_ptr<const PartitionContext> state_;
 };
 
 }  // namespace herald

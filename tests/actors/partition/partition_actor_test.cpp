@@ -324,6 +324,10 @@ TEST_F(PartitionActorTest, CountersShowTheQueue) {
   EXPECT_EQ(counters_->emitted, 2u);
   EXPECT_EQ(counters_->queue_length, 2);
   EXPECT_EQ(counters_->oldest_undelivered_ms, 2000);
+  auto snap = ctx_->snapshot();
+  EXPECT_EQ(snap.emitted, 2u);
+  EXPECT_EQ(snap.queue_length, 2);
+  EXPECT_EQ(snap.oldest_undelivered_ms, 2000);
   sink_->hold = false;
   release(true);
   EXPECT_EQ(counters_->queue_length, 0);

@@ -421,11 +421,23 @@ void ApiCall::channels(const RequestFields& f, Done done) {
           [done](caf::error& e) { done(fail(e)); });
 }
 
+/// Herald extension: this node's channel state counters, in its `info` entry.
+static void write_channel_state(JsonWriter& w, const ChannelStateSnapshot& s) {
+  w.key("channel_state").begin_object();
+  w.key("emitted").number(s.emitted).key("delivered").number(s.delivered);
+  w.key("retried").number(s.retried).key("dropped").number(s.dropped);
+  w.key("batches").number(s.batches).key("last_batch_size").number(s.last_batch_size);
+  w.key("queue_length").number(s.queue_length);
+  w.key("oldest_undelivered_ms").number(s.oldest_undelivered_ms);
+  w.end_object();
+}
+
 void ApiCall::info(const RequestFields&, Done done) {
   const int connection_limit = ctx_.config->client.connection_limit;
+  auto state = ctx_.presence ? ctx_.presence->counters() : std::nullopt;
   self_->request(ctx_.node, kRequestTimeout, nodes_atom::value)
       .then(
-          [done, connection_limit](std::vector<NodeInfo>& nodes) {
+          [done, connection_limit, state](std::vector<NodeInfo>& nodes) {
             std::string result;
             JsonWriter w(result);
             w.begin_object().key("nodes").begin_array();
@@ -439,6 +451,7 @@ void ApiCall::info(const RequestFields&, Done done) {
               if (n.uptime_s > 0) w.key("uptime").number(n.uptime_s);
               write_node_metrics(w, n, nodes.size(), connection_limit);
               w.key("num_subs").number(uint64_t{n.num_subs});
+              if (state && &n == &nodes.front()) write_channel_state(w, *state);  // this node
               w.end_object();
             }
             w.end_array().end_object();

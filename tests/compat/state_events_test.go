@@ -256,6 +256,31 @@ func TestStateEventsLifecycle(t *testing.T) {
 			t.Fatalf("presence of %s: want 1 client", ch)
 		}
 	})
+
+	t.Run("info counts", func(t *testing.T) {
+		var info struct {
+			Nodes []struct {
+				ChannelState *struct {
+					Emitted     uint64 `json:"emitted"`
+					Delivered   uint64 `json:"delivered"`
+					Dropped     uint64 `json:"dropped"`
+					QueueLength int64  `json:"queue_length"`
+				} `json:"channel_state"`
+			} `json:"nodes"`
+		}
+		if err := json.Unmarshal(api(t, s, "info", map[string]any{}), &info); err != nil {
+			t.Fatal(err)
+		}
+		cs := info.Nodes[0].ChannelState
+		rec.mu.Lock()
+		received := uint64(len(rec.events))
+		rec.mu.Unlock()
+		if cs == nil || cs.Emitted < received || cs.Delivered < received || cs.Dropped != 0 ||
+			cs.QueueLength != 0 {
+			t.Fatalf("info channel_state %+v, want emitted and delivered >= %d, none waiting",
+				cs, received)
+		}
+	})
 }
 
 // Many channels, many clients, random subscribes, unsubscribes and disconnects; then quiet.

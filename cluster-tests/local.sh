@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The same suite against local processes instead of containers: one redis-server and three
-# `herald` nodes on loopback ports (8001-8003 unless CLUSTER_PORT_BASE says otherwise), the
+# The same suite against local processes instead of containers: one redis-server, three
+# `herald` nodes on loopback ports (8001-8003 unless CLUSTER_PORT_BASE says otherwise) and a
+# fourth alone on the memory engine with state events on (8004), the
 # webhook recorder, then suite.py with CLUSTER_CONTROL=none: the scenarios that kill, pause,
 # restart or cut a node are SKIPPED (they need the containers: use run.sh).
 #
@@ -49,7 +50,14 @@ for i in 1 2 3; do
   nodes+=("http://127.0.0.1:$((BASE + i))")
 done
 
+# The solo node: alone on the memory engine, chat's state events on (as in the compose file).
+HERALD_ENGINE_TYPE=memory HERALD_CHANNEL_NAMESPACES_CHAT_STATE_PROXY_ENABLED=true \
+HERALD_CHANNEL_PROXY_STATE_ENDPOINT="http://127.0.0.1:$RECEIVER_PORT/centrifugo/channel_events" \
+HERALD_HTTP_SERVER_PORT=$((BASE + 4)) HERALD_NODE_NAME=solo HERALD_HTTP_API_KEY=cluster-tests-key \
+  "$HERALD_BIN" -c "$HERE/herald.json" > "$TMP/solo.log" 2>&1 & PIDS+=($!)
+
 CLUSTER_NODES=$(IFS=,; echo "${nodes[*]}") CLUSTER_ENGINE=$HERALD_ENGINE_TYPE \
+CLUSTER_SOLO="http://127.0.0.1:$((BASE + 4))" \
 CLUSTER_STATE_EVENTS=$HERALD_STATE_EVENTS CLUSTER_RECEIVER="http://127.0.0.1:$RECEIVER_PORT" \
 CLUSTER_CONTROL=none CLUSTER_NODE_LEASE=3s CLUSTER_VACATED_DELAY=2s \
   "$PY" "$HERE/suite.py"

@@ -13,7 +13,9 @@ Runs against the compose cluster (cluster-tests/run.sh) or against processes you
                        by cluster-tests/receiver.py)
   CLUSTER_CONTROL      docker (kill, pause, restart, disconnect the compose containers of
                        CLUSTER_COMPOSE_PROJECT: services herald1..N and redis) | none
-  CLUSTER_NODE_LEASE, CLUSTER_VACATED_DELAY  the cluster's engine.redis.channel_state values
+  CLUSTER_SOLO         a node alone on the memory engine whose `chat` has state events on
+                       (CLUSTER_SOLO_STATE_EVENTS=false when it has not)
+  CLUSTER_NODE_LEASE, CLUSTER_VACATED_DELAY  the channel_state values of the nodes' engines
   CLUSTER_ONLY         comma-separated scenario names to run (others are SKIPPED)
 
 Every scenario ends PASSED, FAILED or SKIPPED with its reason; the summary lists all of them
@@ -46,6 +48,8 @@ RECEIVER = os.environ.get("CLUSTER_RECEIVER", "").rstrip("/")
 CONTROL = os.environ.get("CLUSTER_CONTROL", "none")
 PROJECT = os.environ.get("CLUSTER_COMPOSE_PROJECT", "cluster-tests")
 ONLY = {s for s in os.environ.get("CLUSTER_ONLY", "").split(",") if s}
+SOLO = os.environ.get("CLUSTER_SOLO", "").rstrip("/")
+SOLO_STATE_EVENTS = os.environ.get("CLUSTER_SOLO_STATE_EVENTS", "true").lower() in ("1", "true")
 RUN = uuid.uuid4().hex[:8]  # channel names are unique per run
 
 
@@ -120,13 +124,15 @@ class Client:
     subscribe (with recovery), collect publications per channel, answer pings."""
 
     def __init__(self, node, user):
+        """node: an index into NODES, or a base URL (the solo node)."""
         self.node, self.user = node, user
         self.pubs = {}            # channel -> [pub dict]
         self.unsubscribed = {}    # channel -> unsubscribe push
         self.subscribed = set()   # channels subscribed and not unsubscribed since
         self.closed = None        # (code, reason) once the connection ended
         self._replies, self._next_id, self._lock = {}, 0, threading.Lock()
-        url = NODES[node].replace("http://", "ws://").replace("https://", "wss://")
+        base = NODES[node] if isinstance(node, int) else node
+        url = base.replace("http://", "ws://").replace("https://", "wss://")
         # No Origin header: a server-side client, as the SDKs outside browsers are.
         self.ws = websocket.create_connection(f"{url}/connection/websocket", timeout=10,
                                               suppress_origin=True)
@@ -292,8 +298,12 @@ def missing(what):
         note = os.environ.get("CLUSTER_STATE_NOTE", "")
         return ("channel state events not switched on (HERALD_STATE_EVENTS=true runs these; "
                 "off until the feature lands)" + (f": {note}" if note else ""))
-    if what == "state" and not RECEIVER:
+    if what in ("state", "solo") and not RECEIVER:
         return "no webhook recorder (CLUSTER_RECEIVER)"
+    if what == "solo" and not SOLO:
+        return "no node alone on the memory engine (CLUSTER_SOLO)"
+    if what == "solo" and not SOLO_STATE_EVENTS:
+        return "the solo node's state events are off (CLUSTER_SOLO_STATE_EVENTS=false)"
     return None
 
 
@@ -528,6 +538,34 @@ def check_state_invariants(channels_now):
 def quiet():
     """Long enough for a vacated to be decided and delivered after the last change."""
     time.sleep(VACATED_DELAY + 2.0)
+
+
+@scenario("state_events_single_node", needs=("solo",))
+def state_events_single_node():
+    """Channel state events of one node on the memory engine: occupied once for two
+    subscribers, vacated after the delay, nothing for a resubscribe within the delay,
+    vacated when the last subscriber's connection goes."""
+    chs = {k: f"chat:solo-{k}-{RUN}" for k in ("stay", "leave", "back", "pair", "gone")}
+    a, b, c = Client(SOLO, "solo-a"), Client(SOLO, "solo-b"), Client(SOLO, "solo-c")
+    try:
+        a.subscribe(chs["stay"])
+        a.subscribe(chs["leave"]); a.unsubscribe(chs["leave"])
+        a.subscribe(chs["back"]); a.unsubscribe(chs["back"]); a.subscribe(chs["back"])
+        a.subscribe(chs["pair"]); b.subscribe(chs["pair"])
+        b.unsubscribe(chs["pair"]); a.unsubscribe(chs["pair"])
+        c.subscribe(chs["gone"])
+        c.close()
+        quiet()
+        res = check_state_invariants(subscribed_now([a, b, c], chs.values()))
+        per, _ = state_events_by_channel(chs.values())
+        got = {k: [e["type"] for e in per[ch]] for k, ch in chs.items()}
+        want = {"stay": ["occupied"], "leave": ["occupied", "vacated"], "back": ["occupied"],
+                "pair": ["occupied", "vacated"], "gone": ["occupied", "vacated"]}
+        assert got == want, f"events per channel {got}, expected {want}"
+        return f"{res}; sequences as expected"
+    finally:
+        a.close()
+        b.close()
 
 
 @scenario("state_events_basic", needs=("cluster", "state"))

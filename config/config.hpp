@@ -21,9 +21,12 @@ namespace herald {
 struct HttpServerConfig {
   std::string address;   ///< bind address; "" = all interfaces
   int port = 8000;       ///< 1..65535; Centrifugo's default
-  std::string internal_address;  ///< bind address of the internal listener; "" = address
-  /// Internal listener (API, metrics, health) port; 0 = serve them on `port`.
-  /// Accepts a number or a numeric string (Centrifugo types it as a string).
+  /// Bind address of the internal listener; "" = address. Herald has one listener: any
+  /// other value is refused (not supported yet).
+  std::string internal_address;
+  /// Internal listener (API, metrics, health) port; 0 = serve them on `port`, the only
+  /// thing Herald does (others are refused). Accepts a number or a numeric string
+  /// (Centrifugo types it as a string).
   int internal_port = 0;
   /// Herald extension: a request's headers must arrive within this of its start (its first
   /// byte; a new connection's accept); 0 = `read_timeout`. Centrifugo: 10 s, fixed.
@@ -32,7 +35,7 @@ struct HttpServerConfig {
   /// long a keep-alive connection may wait for its next request; 0 = no limit. Centrifugo:
   /// 30 s, fixed.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
-  TlsConfig tls;  ///< parsed; TLS arrives with the TLS roadmap item
+  TlsConfig tls;  ///< TLS: enabled is refused until Herald serves TLS
 };
 
 /// The `log` section.
@@ -46,7 +49,7 @@ struct TokenConfig {
   std::string hmac_secret_key;     ///< HS256/384/512 shared secret
   std::string rsa_public_key;      ///< RS256/384/512 public key, PEM
   std::string ecdsa_public_key;    ///< ES256/384/512 public key, PEM
-  std::string jwks_public_endpoint;  ///< JWKS URL (http/https); keys looked up by kid
+  std::string jwks_public_endpoint;  ///< JWKS URL (http/https): not supported yet (refused)
   std::string audience;            ///< required `aud` value; "" = not checked
   std::string audience_regex;      ///< `aud` must match; groups usable in the JWKS URL
   std::string issuer;              ///< required `iss` value; "" = not checked
@@ -68,7 +71,7 @@ struct ClientProxyConfig {
 
 /// client.subscribe_to_user_personal_channel.
 struct PersonalChannelConfig {
-  bool enabled = false;  ///< server-side subscribe every user to `ns:#<user>`
+  bool enabled = false;  ///< subscribe every user to `ns:#<user>`: not supported yet (refused)
   std::string personal_channel_namespace;  ///< "" = channel without namespace (`#<user>`)
   bool single_connection = false;  ///< one connection per user (needs presence there)
 };
@@ -97,16 +100,22 @@ struct ClientConfig {
   int64_t queue_max_size = 1048576;  ///< bytes queued per connection before 3008 "slow"
   /// Presence refresh period for all subscriptions (must stay < presence_ttl).
   std::chrono::milliseconds presence_update_interval = std::chrono::seconds(27);
-  /// Period of stream position checks for positioned subscriptions.
+  /// Period of Centrifugo's stream position checks for positioned subscriptions. Herald
+  /// checks the position of every delivery instead, so it reads no period.
   std::chrono::milliseconds channel_position_check_delay = std::chrono::seconds(40);
+  /// Largest PUB/SUB lag a positioned subscriber may have; 0 = not checked (the only thing
+  /// Herald does: others are refused).
+  std::chrono::milliseconds channel_position_max_time_lag{0};
   int connection_limit = 0;       ///< connections per node; 0 = unlimited
   int user_connection_limit = 0;  ///< connections per user per node, then 3504; 0 = none
+  int connection_rate_limit = 0;  ///< new connections per second; 0 = none (others refused)
   bool connect_include_server_time = false;  ///< add `time` to connect replies
   int history_max_publication_limit = 300;   ///< cap of client history `limit`
   int recovery_max_publication_limit = 300;  ///< recovery larger than this fails with 112
   bool insecure_skip_token_signature_verify = false;  ///< NEVER in production
   bool insecure = false;  ///< allow everything without tokens (development only)
-  std::string user_id_http_header;  ///< trust this header as the user id (behind a proxy)
+  /// Trust this header as the user id (behind a proxy): not supported yet (refused).
+  std::string user_id_http_header;
   PersonalChannelConfig subscribe_to_user_personal_channel;  ///< personal channel
 };
 
@@ -116,13 +125,16 @@ struct HttpApiConfig {
   std::string handler_prefix = "/api";  ///< methods at <prefix>/<method>
   std::string key;                    ///< X-API-Key; empty key = every request gets 401
   std::string error_mode;             ///< "" or "transport" (errors as HTTP statuses)
-  bool external = false;              ///< serve on the public port even with internal_port
+  /// Serve on the public port even with internal_port. With the one listener Herald has
+  /// (internal_port is refused) the API is always there: true changes nothing, as in
+  /// Centrifugo without an internal port.
+  bool external = false;
   bool insecure = false;              ///< no API key check (development only)
 };
 
-/// The `grpc_api` section. Parsed; the gRPC API arrives with its roadmap item.
+/// The `grpc_api` section. `enabled` is refused until the gRPC API exists.
 struct GrpcApiConfig {
-  bool enabled = false;    ///< off by default
+  bool enabled = false;    ///< off by default; on: not supported yet (refused)
   std::string error_mode;  ///< "" or "transport"
   std::string address;     ///< bind address; "" = all interfaces
   int port = 10000;        ///< 1..65535
@@ -137,8 +149,8 @@ struct WebsocketConfig {
   bool disabled = false;  ///< true = no WebSocket endpoint
   std::string handler_prefix = "/connection/websocket";  ///< endpoint path
   bool compression = false;  ///< permessage-deflate when the client offers it
-  int compression_min_size = 0;   ///< bytes; smaller messages go uncompressed
-  int compression_level = 1;      ///< zlib level 1..9; 1 = cheapest
+  int compression_min_size = 0;   ///< bytes; smaller messages uncompressed; only 0 (refused)
+  int compression_level = 1;      ///< zlib level 1..9 (Beast's deflate); 1 = cheapest
   int read_buffer_size = 0;       ///< bytes; 0 = transport default
   bool use_write_buffer_pool = false;  ///< share write buffers between idle connections
   int write_buffer_size = 0;      ///< bytes; 0 = transport default
@@ -148,7 +160,7 @@ struct WebsocketConfig {
 
 /// The `prometheus` section.
 struct PrometheusConfig {
-  bool enabled = false;                    ///< expose metrics
+  bool enabled = false;                    ///< expose metrics: not supported yet (refused)
   std::string handler_prefix = "/metrics";  ///< endpoint path
 };
 
@@ -158,9 +170,9 @@ struct HealthConfig {
   std::string handler_prefix = "/health";  ///< endpoint path
 };
 
-/// The `admin` section. Parsed; the admin UI arrives with its roadmap item.
+/// The `admin` section. `enabled` is refused until the admin UI exists.
 struct AdminConfig {
-  bool enabled = false;        ///< serve the admin endpoints
+  bool enabled = false;        ///< serve the admin endpoints: not supported yet (refused)
   std::string handler_prefix;  ///< path prefix; "" = root
   std::string password;        ///< admin login password
   std::string secret;          ///< signs admin session tokens
@@ -170,13 +182,27 @@ struct AdminConfig {
 /// The `node` section.
 struct NodeConfig {
   std::string name;  ///< "" = computed at start as "<hostname>_<port>"
-  /// How often node metrics shown by the `info` API are aggregated.
+  /// How often node metrics shown by the `info` API are aggregated. The API reports live
+  /// values as a 60 s period: other values are not supported yet (refused).
   std::chrono::milliseconds info_metrics_aggregate_interval = std::chrono::seconds(60);
 };
 
 /// The `shutdown` section.
 struct ShutdownConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  ///< graceful stop budget
+};
+
+/// A Centrifugo section for a feature Herald does not have yet (a transport, an endpoint,
+/// an exporter): only `enabled` is read, and validation refuses it when true. The section's
+/// other keys are Centrifugo's and accepted without a warning (kFieldOtherKeysIgnored):
+/// they configure something that cannot be on.
+struct UnimplementedSectionConfig {
+  bool enabled = false;  ///< true: not supported yet (refused)
+};
+
+/// One `consumers[]` item (Kafka, PostgreSQL outbox, ...): refused when enabled.
+struct ConsumerConfig : UnimplementedSectionConfig {
+  std::string name;  ///< Centrifugo's unique consumer name (env overrides address it)
 };
 
 /// The root of the tree. Herald-only keys: `engine.memory` and
@@ -200,6 +226,21 @@ struct Config {
   NodeConfig node;                    ///< node identity
   ShutdownConfig shutdown;            ///< graceful shutdown
   std::string pid_file;               ///< write the PID here at start; "" = don't
+  // Centrifugo features Herald does not have yet: refused when enabled.
+  UnimplementedSectionConfig sse;              ///< bidirectional SSE transport
+  UnimplementedSectionConfig http_stream;      ///< bidirectional HTTP-streaming transport
+  UnimplementedSectionConfig uni_websocket;    ///< unidirectional WebSocket transport
+  UnimplementedSectionConfig uni_sse;          ///< unidirectional SSE transport
+  UnimplementedSectionConfig uni_http_stream;  ///< unidirectional HTTP-streaming transport
+  UnimplementedSectionConfig uni_grpc;         ///< unidirectional gRPC transport
+  UnimplementedSectionConfig webtransport;     ///< WebTransport (HTTP/3) transport
+  UnimplementedSectionConfig init;             ///< connection init endpoint
+  UnimplementedSectionConfig swagger;          ///< Swagger UI of the HTTP API
+  UnimplementedSectionConfig debug;            ///< pprof endpoints
+  UnimplementedSectionConfig opentelemetry;    ///< tracing export
+  UnimplementedSectionConfig graphite;         ///< metrics export to Graphite
+  UnimplementedSectionConfig controller;       ///< custom cross-node controller (PostgreSQL)
+  std::vector<ConsumerConfig> consumers;       ///< message queue consumers
 };
 
 }  // namespace herald

@@ -25,9 +25,15 @@ struct ChannelOptions {
   bool allow_positioning = false;  ///< clients may ask for positioning
   bool force_recovery = false;     ///< recovery on for every subscription; needs history
   bool allow_recovery = false;     ///< clients may ask for recovery
-  std::string force_recovery_mode;  ///< "" or "stream" = from history, "cache" = last only
-  std::vector<std::string> allowed_delta_types;  ///< only "fossil" exists
-  bool delta_publish = false;                   ///< publish with delta by default
+  /// "" or "stream" = from history; "cache" = last publication only: not supported yet.
+  std::string force_recovery_mode;
+  /// Delta types subscribers may negotiate; only "fossil" exists. Herald never negotiates
+  /// delta (a subscribe reply without it means full publications, which clients handle), so
+  /// the list has no effect.
+  std::vector<std::string> allowed_delta_types;
+  /// Publish with delta by default. Only subscribers that negotiated delta get deltas, and
+  /// none do in Herald: no effect.
+  bool delta_publish = false;
   bool allow_subscribe_for_client = false;      ///< any authenticated client may subscribe
   bool allow_subscribe_for_anonymous = false;   ///< ...and anonymous ones too
   bool allow_publish_for_client = false;        ///< any authenticated client may publish
@@ -43,6 +49,7 @@ struct ChannelOptions {
   /// When set, the part after the namespace boundary must match (search, not full match;
   /// ECMAScript syntax, which covers the RE2 patterns people use) and non-ASCII is allowed.
   std::string channel_regex;
+  // Proxies: every *_proxy_enabled is refused (not supported yet) until proxies exist.
   bool subscribe_proxy_enabled = false;  ///< ask a proxy on subscribe
   std::string subscribe_proxy_name;      ///< "" or "default" = channel.proxy.subscribe
   bool publish_proxy_enabled = false;    ///< ask a proxy on client publish
@@ -53,7 +60,8 @@ struct ChannelOptions {
   std::string subscribe_stream_proxy_name;  ///< "" or "default" = channel.proxy.subscribe_stream
   bool subscribe_stream_proxy_bidirectional = false;  ///< bidirectional stream proxy
   /// Channel state events (Centrifugo PRO): occupied/vacated to channel.proxy.state.
-  /// Requires presence in the same options and channel.proxy.state.endpoint.
+  /// Requires presence in the same options and channel.proxy.state.endpoint. With the memory
+  /// engine only for now (refused with the Redis engine).
   bool state_proxy_enabled = false;
   /// Which state events to send: "occupied", "vacated"; empty = both.
   std::vector<std::string> state_events;
@@ -105,11 +113,11 @@ struct RpcNamespaceConfig {
 
 /// rpc.ping: answer a built-in RPC method without a proxy (latency checks).
 struct RpcPingConfig {
-  bool enabled = false;         ///< off by default as in Centrifugo
+  bool enabled = false;         ///< off by default as in Centrifugo; on: not supported yet
   std::string method = "ping";  ///< method name answered with empty data
 };
 
-/// The `rpc` section. Parsed and kept; RPC proxying arrives with the proxy roadmap item.
+/// The `rpc` section. Client RPC needs a proxy or rpc.ping, both refused until they exist.
 struct RpcConfig {
   ProxyEndpointConfig proxy;           ///< the "default" RPC proxy
   RpcOptions without_namespace;        ///< methods without a namespace boundary

@@ -9,7 +9,9 @@
 
 namespace herald {
 
-/// Channel state events bookkeeping (Herald and Centrifugo PRO), contract line 10.
+/// Channel state events bookkeeping (Herald and Centrifugo PRO). engine.memory's drives the
+/// partitions of a memory-engine node; the Redis sections' wait for the store shared by the
+/// nodes (`state_proxy_enabled` is refused with the Redis engine until then).
 struct ChannelStateConfig {
   /// Wait after the last subscriber leaves before `vacated`; a resubscribe cancels it.
   std::chrono::milliseconds vacated_event_delay = std::chrono::seconds(5);
@@ -41,17 +43,19 @@ struct RedisConfig {
   bool force_resp2 = false;    ///< hiredis 0.14 speaks RESP2 only anyway
   /// Redis Cluster seed nodes; when set, `address` is ignored.
   std::vector<std::string> cluster_address;
-  std::vector<std::string> sentinel_address;  ///< parsed; Sentinel not supported yet
-  std::string sentinel_master_name;           ///< parsed; Sentinel not supported yet
-  std::string sentinel_user;                  ///< parsed; Sentinel not supported yet
-  std::string sentinel_password;              ///< parsed; Sentinel not supported yet
-  std::string sentinel_client_name;           ///< parsed; Sentinel not supported yet
-  TlsConfig tls;                              ///< parsed; hiredis 0.14 has no TLS
+  std::vector<std::string> sentinel_address;  ///< Sentinel: not supported yet (refused)
+  std::string sentinel_master_name;           ///< used only with sentinel_address
+  std::string sentinel_user;                  ///< used only with sentinel_address
+  std::string sentinel_password;              ///< used only with sentinel_address
+  std::string sentinel_client_name;           ///< used only with sentinel_address
+  TlsConfig tls;                              ///< hiredis 0.14 has no TLS: enabled is refused
   /// Presence entry lifetime without refresh (client.presence_update_interval refreshes).
   std::chrono::milliseconds presence_ttl = std::chrono::seconds(60);
-  bool presence_hash_field_ttl = false;  ///< Redis 7.4 HEXPIRE per field instead of a zset
-  bool presence_user_mapping = false;    ///< keep a user→count hash for fast presence_stats
-  bool history_use_lists = false;        ///< history in lists instead of streams
+  /// Redis 7.4 HEXPIRE per field instead of a zset: not supported yet (refused).
+  bool presence_hash_field_ttl = false;
+  /// A user→count hash for fast presence_stats: not supported yet (refused).
+  bool presence_user_mapping = false;
+  bool history_use_lists = false;        ///< history in lists: not supported yet (refused)
   RedisChannelStateConfig channel_state;  ///< channel state events
 };
 
@@ -69,7 +73,9 @@ struct EngineConfig {
 
 /// The `broker` section: a separate pub/sub + history backend.
 struct BrokerConfig {
-  bool enabled = false;  ///< off = the engine is the broker
+  /// off = the engine is the broker. On: a Redis broker beside the Redis engine; any other
+  /// combination is not supported yet (refused).
+  bool enabled = false;
   std::string type;      ///< "memory" or "redis" (Centrifugo's "nats" is not supported)
   RedisConfig redis;     ///< used when type is "redis"
 };
@@ -77,7 +83,9 @@ struct BrokerConfig {
 /// The `presence_manager` section: a separate presence backend (e.g. a dedicated,
 /// non-evicting Redis for channel state keys).
 struct PresenceManagerConfig {
-  bool enabled = false;  ///< off = the engine keeps presence
+  /// off = the engine keeps presence. On: a Redis presence manager beside the Redis engine;
+  /// any other combination is not supported yet (refused).
+  bool enabled = false;
   std::string type;      ///< "memory" or "redis"
   RedisConfig redis;     ///< used when type is "redis"
 };

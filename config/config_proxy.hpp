@@ -9,8 +9,8 @@
 
 namespace herald {
 
-/// TLS material for a listener or an outgoing connection. Parsed; no TLS is served or
-/// dialed yet (feature arrives with the TLS roadmap item).
+/// TLS material for a listener or an outgoing connection. No TLS is served, and only the
+/// channel state sender (channel.proxy.state) dials it: `enabled` is refused everywhere else.
 struct TlsConfig {
   bool enabled = false;             ///< turn TLS on for this listener/connection
   std::string cert_pem;             ///< certificate, PEM text
@@ -74,7 +74,7 @@ struct ProxyEndpointConfig {
 
 /// client.proxy.connect / client.proxy.refresh: a proxy with its own on/off switch.
 struct ConnectProxyConfig : ProxyEndpointConfig {
-  bool enabled = false;  ///< off by default: connects need a token unless enabled
+  bool enabled = false;  ///< off: connects need a token; on: not supported yet (refused)
 };
 
 /// A top-level `proxies[]` item, referenced by name from `*_proxy_name` options.

@@ -5,6 +5,7 @@
 
 #include "config/duration.hpp"
 #include "config/fields.hpp"
+#include "config/not_supported.hpp"
 #include "config/validate_checker.hpp"
 
 namespace herald {
@@ -59,6 +60,7 @@ class Validator {
     client();
     check_channels_proxies_rpc(c_);
     apis();
+    check_not_supported(cfg_, errors_);
     return std::move(errors_);
   }
 
@@ -87,7 +89,8 @@ class Validator {
   // Checked whether or not the engine is in use: they are cheap to get right.
   void channel_state(const std::string& path, const ChannelStateConfig& cs) {
     if (cs.num_partitions < 1 || cs.num_partitions > 65536) {
-      err(path + ".num_partitions", "must be in 1..65536, got " + std::to_string(cs.num_partitions));
+      err(path + ".num_partitions",
+          "must be in 1..65536, got " + std::to_string(cs.num_partitions));
     }
   }
 

@@ -36,6 +36,8 @@ class EnvWalker {
     if (skip_name_ && key == "name") return;
     const std::string var = prefix_ + "_" + env_name_part(key);
     const std::string path = join_path(path_, key);
+    // Centrifugo's other keys of a section Herald lacks are not "unknown" variables either.
+    if ((flags & kFieldOtherKeysIgnored) != 0) accept_prefix(var + "_");
     if constexpr (ConfigStruct<T>) {
       EnvWalker nested(env_, used_, diag_, var, path, false);
       visit_fields(field, nested);
@@ -50,6 +52,13 @@ class EnvWalker {
   }
 
  private:
+  void accept_prefix(const std::string& prefix) {
+    for (auto it = env_.lower_bound(prefix); it != env_.end(); ++it) {
+      if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+      used_.insert(it->first);
+    }
+  }
+
   const std::string* lookup(const std::string& var) {
     auto it = env_.find(var);
     if (it == env_.end() || it->second.empty()) return nullptr;  // empty = unset
@@ -72,7 +81,7 @@ class EnvWalker {
 
   template <class T>
   void apply(const std::string& var, const std::string& path, const std::string& value,
-             T& field, unsigned /*flags*/) {
+             T& field, unsigned flags) {
     if constexpr (std::is_same_v<T, std::string>) {
       field = value;
     } else if constexpr (std::is_same_v<T, bool>) {
@@ -101,13 +110,13 @@ class EnvWalker {
       for (std::string item; in >> item;) items.push_back(item);
       field = std::move(items);
     } else {
-      read_json(var, path, value, field);  // maps and arrays of objects
+      read_json(var, path, value, field, flags);  // maps and arrays of objects
     }
   }
 
   template <class T>
   void read_json(const std::string& var, const std::string& path, const std::string& value,
-                 T& field) {
+                 T& field, unsigned flags) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(value);
@@ -116,7 +125,7 @@ class EnvWalker {
       return;
     }
     Diagnostics local;
-    JsonReader(local).read(j, field, path);
+    JsonReader(local).read(j, field, path, flags);
     for (auto& w : local.warnings) diag_.warnings.push_back(var + ": " + w);
     for (auto& e : local.errors) diag_.errors.push_back(var + ": " + e);
   }

@@ -83,8 +83,10 @@ void visit_fields(C& c, V&& v) {
   v("queue_max_size", c.queue_max_size, kFieldPlain);
   v("presence_update_interval", c.presence_update_interval, kFieldPlain);
   v("channel_position_check_delay", c.channel_position_check_delay, kFieldPlain);
+  v("channel_position_max_time_lag", c.channel_position_max_time_lag, kFieldPlain);
   v("connection_limit", c.connection_limit, kFieldPlain);
   v("user_connection_limit", c.user_connection_limit, kFieldPlain);
+  v("connection_rate_limit", c.connection_rate_limit, kFieldPlain);
   v("connect_include_server_time", c.connect_include_server_time, kFieldPlain);
   v("history_max_publication_limit", c.history_max_publication_limit, kFieldPlain);
   v("recovery_max_publication_limit", c.recovery_max_publication_limit, kFieldPlain);
@@ -163,6 +165,17 @@ void visit_fields(C& c, V&& v) {
   v("timeout", c.timeout, kFieldPlain);
 }
 
+template <ConfigOf<UnimplementedSectionConfig> C, class V>
+void visit_fields(C& c, V&& v) {
+  v("enabled", c.enabled, kFieldPlain);
+}
+
+template <ConfigOf<ConsumerConfig> C, class V>
+void visit_fields(C& c, V&& v) {
+  v("name", c.name, kFieldPlain);
+  visit_fields(as_base<UnimplementedSectionConfig>(c), v);
+}
+
 template <ConfigOf<Config> C, class V>
 void visit_fields(C& c, V&& v) {
   v("http_server", c.http_server, kFieldPlain);
@@ -183,6 +196,21 @@ void visit_fields(C& c, V&& v) {
   v("node", c.node, kFieldPlain);
   v("shutdown", c.shutdown, kFieldPlain);
   v("pid_file", c.pid_file, kFieldPlain);
+  constexpr unsigned kForeign = kFieldOtherKeysIgnored;
+  v("sse", c.sse, kForeign);
+  v("http_stream", c.http_stream, kForeign);
+  v("uni_websocket", c.uni_websocket, kForeign);
+  v("uni_sse", c.uni_sse, kForeign);
+  v("uni_http_stream", c.uni_http_stream, kForeign);
+  v("uni_grpc", c.uni_grpc, kForeign);
+  v("webtransport", c.webtransport, kForeign);
+  v("init", c.init, kForeign);
+  v("swagger", c.swagger, kForeign);
+  v("debug", c.debug, kForeign);
+  v("opentelemetry", c.opentelemetry, kForeign);
+  v("graphite", c.graphite, kForeign);
+  v("controller", c.controller, kForeign);
+  v("consumers", c.consumers, kForeign);
 }
 
 /// True for config structs (things visit_fields knows), false for leaf values.

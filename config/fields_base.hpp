@@ -12,6 +12,9 @@ enum FieldFlags : unsigned {
   kFieldSingleString = 1,  ///< a string array that also accepts one JSON string
   kFieldNegativeOk = 2,    ///< a duration that may be negative (meaning "disabled")
   kFieldNumericString = 4,  ///< an int that also accepts a numeric JSON string
+  /// An object (or each object of an array) of a Centrifugo feature Herald lacks: keys it
+  /// does not list are Centrifugo's and accepted without a warning (in JSON and HERALD_*).
+  kFieldOtherKeysIgnored = 8,
 };
 
 /// `C` is `T` or `const T`: lets one visit_fields serve readers and const walkers.

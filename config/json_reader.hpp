@@ -33,7 +33,7 @@ class JsonReader {
   void read(const nlohmann::json& j, T& out, const std::string& path, unsigned flags = 0) {
     if (j.is_null()) return;
     if constexpr (ConfigStruct<T>) {
-      read_object(j, out, path);
+      read_object(j, out, path, flags);
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (j.is_string()) {
         out = j.get<std::string>();
@@ -62,13 +62,13 @@ class JsonReader {
     } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
       read_string_map(j, out, path);
     } else {
-      read_object_array(j, out, path);
+      read_object_array(j, out, path, flags);
     }
   }
 
  private:
   template <class T>
-  void read_object(const nlohmann::json& j, T& out, const std::string& path) {
+  void read_object(const nlohmann::json& j, T& out, const std::string& path, unsigned flags) {
     if (!j.is_object()) {
       type_error(path, "an object", j);
       return;
@@ -80,6 +80,7 @@ class JsonReader {
       seen.emplace(key);
       read(*it, field, join_path(path, key), flags);
     });
+    if ((flags & kFieldOtherKeysIgnored) != 0) return;
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (seen.count(it.key()) != 0) continue;
       if (path.empty() && is_unsupported_centrifugo_section(it.key())) {
@@ -165,7 +166,8 @@ class JsonReader {
   }
 
   template <class T>
-  void read_object_array(const nlohmann::json& j, std::vector<T>& out, const std::string& path) {
+  void read_object_array(const nlohmann::json& j, std::vector<T>& out, const std::string& path,
+                         unsigned flags) {
     static_assert(ConfigStruct<T>, "unsupported config member type");
     if (!j.is_array()) {
       type_error(path, "an array of objects", j);
@@ -173,7 +175,7 @@ class JsonReader {
     }
     std::vector<T> values(j.size());
     for (size_t i = 0; i < j.size(); ++i) {
-      read(j[i], values[i], path + "[" + std::to_string(i) + "]");
+      read(j[i], values[i], path + "[" + std::to_string(i) + "]", flags);
     }
     out = std::move(values);
   }

@@ -44,7 +44,6 @@ TEST(ConfigEnv, NestedDurationsAndSeedKeys) {
                       {"HERALD_ENGINE_REDIS_CHANNEL_STATE_NODE_LEASE", "7s"},
                       {"HERALD_ENGINE_MEMORY_CHANNEL_STATE_NUM_PARTITIONS", "16"},
                       {"HERALD_CHANNEL_PROXY_STATE_ENDPOINT", "grpc://127.0.0.1:9999"},
-                      {"HERALD_PRESENCE_MANAGER_ENABLED", "true"},
                       {"HERALD_PRESENCE_MANAGER_TYPE", "redis"},
                       {"HERALD_PRESENCE_MANAGER_REDIS_ADDRESS", "localhost:6380"}});
   EXPECT_EQ(c.client.ping_interval, 30s);
@@ -53,8 +52,17 @@ TEST(ConfigEnv, NestedDurationsAndSeedKeys) {
   EXPECT_EQ(c.engine.redis.channel_state.node_lease, 7s);
   EXPECT_EQ(c.engine.memory.channel_state.num_partitions, 16);
   EXPECT_EQ(c.channel.proxy.state.endpoint, "grpc://127.0.0.1:9999");
-  EXPECT_TRUE(c.presence_manager.enabled);
+  EXPECT_EQ(c.presence_manager.type, "redis");
   EXPECT_EQ(c.presence_manager.redis.address, std::vector<std::string>{"localhost:6380"});
+}
+
+TEST(ConfigEnv, SeedPresenceManagerSwitchIsRefusedLikeInAFile) {
+  LoadResult r = load_config_json("{}", {{"HERALD_PRESENCE_MANAGER_ENABLED", "true"},
+                                         {"HERALD_PRESENCE_MANAGER_TYPE", "redis"}});
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(r.errors, std::vector<std::string>{
+                          "presence_manager.enabled: not supported yet (only "
+                          "presence_manager.type \"redis\" with engine.type \"redis\")"});
 }
 
 TEST(ConfigEnv, StringArraysAreSpaceSeparated) {
@@ -99,15 +107,14 @@ TEST(ConfigEnv, NamespacesAndProxiesAsJson) {
       {{"HERALD_CHANNEL_NAMESPACES",
         R"([{"name": "chat", "presence": true, "history_size": 10, "history_ttl": "60s"}])"},
        {"HERALD_PROXIES", R"([{"name": "backend", "endpoint": "http://b:1/p"}])"},
-       {"HERALD_RPC_NAMESPACES", R"([{"name": "math", "proxy_enabled": true,
-                                       "proxy_name": "backend"}])"}});
+       {"HERALD_RPC_NAMESPACES", R"([{"name": "math", "proxy_name": "backend"}])"}});
   ASSERT_EQ(c.channel.namespaces.size(), 1u);
   EXPECT_TRUE(c.channel.namespaces[0].options.presence);
   EXPECT_EQ(c.channel.namespaces[0].options.history_ttl, 60s);
   ASSERT_EQ(c.proxies.size(), 1u);
   EXPECT_EQ(c.proxies[0].endpoint, "http://b:1/p");
   ASSERT_EQ(c.rpc.namespaces.size(), 1u);
-  EXPECT_TRUE(c.rpc.namespaces[0].options.proxy_enabled);
+  EXPECT_EQ(c.rpc.namespaces[0].options.proxy_name, "backend");
 }
 
 TEST(ConfigEnv, JsonValueProblemsArePrefixedWithTheVariable) {
@@ -129,8 +136,7 @@ TEST(ConfigEnv, PerItemOverridesByName) {
   Config c = load_ok({{"HERALD_CHANNEL_NAMESPACES_CHAT_PRESENCE", "true"},
                       {"HERALD_CHANNEL_NAMESPACES_MY_NS_V2_HISTORY_SIZE", "50"},
                       {"HERALD_PROXIES_BACKEND_TIMEOUT", "3s"},
-                      {"HERALD_RPC_NAMESPACES_MATH_PROXY_NAME", "backend"},
-                      {"HERALD_RPC_NAMESPACES_MATH_PROXY_ENABLED", "true"}},
+                      {"HERALD_RPC_NAMESPACES_MATH_PROXY_NAME", "backend"}},
                      json);
   EXPECT_TRUE(c.channel.namespaces[0].options.presence);
   EXPECT_EQ(c.channel.namespaces[1].options.history_size, 50u);

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/json_reader.hpp"
+
 namespace herald::testing_util {
 
 inline std::string read_text(const std::string& path) {
@@ -27,6 +29,14 @@ inline bool has_message(const std::vector<std::string>& messages, const std::str
     if (m.compare(0, prefix.size(), prefix) == 0) return true;
   }
   return false;
+}
+
+/// A JSON file read into the tree without validation, to see where each value lands even in
+/// a config that validation refuses. Read problems go to `diag`.
+inline Config read_unvalidated(const std::string& path, Diagnostics& diag) {
+  Config cfg;
+  JsonReader(diag).read(nlohmann::json::parse(read_text(path)), cfg, "");
+  return cfg;
 }
 
 inline std::string joined(const std::vector<std::string>& messages) {

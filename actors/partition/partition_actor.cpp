@@ -167,9 +167,12 @@ class Logic {
       pump();
     } else {
       cancel(st_.due_timer);
-      cancel(st_.retry_timer);
-      if (st_.retry_timer == 0 && st_.delivering && st_.backoff.count() > 0)
+      if (st_.retry_timer) {  // waiting to retry: nothing is in flight any more
+        cancel(st_.retry_timer);
         st_.delivering = false;
+      }
+      // A batch in flight still finishes (and is acknowledged): the next owner may repeat
+      // it, which ids make harmless.
     }
   }
 

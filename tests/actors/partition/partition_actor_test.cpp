@@ -364,6 +364,26 @@ TEST_F(PartitionActorTest, OnlyTheOwnerDeliversAndFiresTimers) {
   EXPECT_EQ(ev[1].type, Type::vacated);
 }
 
+TEST_F(PartitionActorTest, LosingOwnershipStopsTimersAndDelivery) {
+  sink_->answers = {false};
+  auto p = spawn();
+  add(p, "a", "c1");  // its delivery fails: a retry is armed
+  caf::anon_send(p, own_atom::value, false);
+  run();
+  rm(p, "a", "c1");
+  tick(20000ms);
+  EXPECT_EQ(sink_->calls.size(), 1u);  // no retry, no vacated: not the owner
+  EXPECT_EQ(log_size(), 1u);
+  caf::anon_send(p, own_atom::value, true);
+  run();
+  auto ev = delivered();  // the failed attempt, then from the oldest undelivered on
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[1].type, Type::occupied);
+  EXPECT_EQ(ev[1].id, ev[0].id);
+  EXPECT_EQ(ev[2].type, Type::vacated);
+  EXPECT_EQ(log_size(), 0u);
+}
+
 TEST_F(PartitionActorTest, LostNodesAreSweptByTheOwner) {
   auto p = spawn();
   ask<bool>(p, pres_add_atom::value, std::string("ch"), ClientInfo{"u", "c1", "", ""},

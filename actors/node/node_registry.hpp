@@ -110,12 +110,13 @@ class NodeRegistry {
   }
 
   /// The control handles of every connection matching `filter` (user, client, session; the
-  /// whitelist excludes client ids). An empty user matches only when client is given, as in
-  /// Centrifugo, where commands target a user, optionally narrowed to a client/session.
+  /// whitelist excludes client ids). Commands target one user's connections, optionally
+  /// narrowed to a client or session; the empty user names the anonymous connections, as in
+  /// Centrifugo.
   std::vector<ConnectionHandle> match(const ConnectionFilter& filter) const {
     std::vector<ConnectionHandle> out;
     auto consider = [&](const std::string& client, const Connection& c) {
-      if (!filter.user.empty() && c.user != filter.user) return;
+      if (c.user != filter.user) return;
       if (!filter.client.empty() && client != filter.client) return;
       if (!filter.session.empty() && c.session != filter.session) return;
       for (const auto& w : filter.whitelist)
@@ -127,7 +128,6 @@ class NodeRegistry {
       if (it != connections_.end()) consider(it->first, it->second);
       return out;
     }
-    if (filter.user.empty()) return out;
     for (const auto& [client, c] : connections_) consider(client, c);
     return out;
   }

@@ -117,10 +117,10 @@ func TestRawSubscribeErrors(t *testing.T) {
 		expectError(t, c.call(2, "publish",
 			map[string]any{"channel": unique("chat:np-"), "data": map[string]int{"x": 1}}), 103)
 	})
-	t.Run("rpc without proxy 104", func(t *testing.T) {
+	t.Run("rpc without proxy 108", func(t *testing.T) {
 		c := connectedRaw(t, s, user)
 		expectError(t, c.call(2, "rpc", map[string]any{"method": "m", "data": map[string]int{}}),
-			104)
+			108)
 	})
 }
 

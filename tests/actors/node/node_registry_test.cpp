@@ -57,8 +57,19 @@ TEST(NodeRegistry, MatchesByUserClientSessionAndWhitelist) {
   EXPECT_EQ(r.match({"u1", "", "s1", {}}), std::vector<std::string>{"h1"});
   EXPECT_EQ(r.match({"u1", "", "", {"c1"}}), std::vector<std::string>{"h2"});
   EXPECT_TRUE(r.match({"u3", "", "", {}}).empty());
-  EXPECT_TRUE(r.match({"", "", "", {}}).empty());
+  EXPECT_TRUE(r.match({"", "", "", {}}).empty());  // no anonymous connection here
   EXPECT_TRUE(r.match({"u2", "c1", "", {}}).empty());
+  EXPECT_TRUE(r.match({"", "c1", "", {}}).empty());  // c1 is u1's, not anonymous
+}
+
+TEST(NodeRegistry, EmptyUserNamesTheAnonymousConnections) {
+  Registry r;
+  r.add_connection("c1", "", "s1", "h1");
+  r.add_connection("c2", "", "s2", "h2");
+  r.add_connection("c3", "u1", "s3", "h3");
+  EXPECT_EQ(r.match({"", "", "", {}}).size(), 2u);
+  EXPECT_EQ(r.match({"", "c2", "", {}}), std::vector<std::string>{"h2"});
+  EXPECT_EQ(r.match({"", "", "s1", {}}), std::vector<std::string>{"h1"});
 }
 
 }  // namespace

@@ -334,22 +334,9 @@ class Logic {
   PartitionActorState& st_;
 };
 
-PresenceChange add_change(std::string& channel, ClientInfo& info, int64_t ttl_ms) {
-  PresenceChange c;
-  c.kind = PresenceChange::Kind::add;
-  c.channel = std::move(channel);
-  c.info = std::move(info);
-  c.ttl_ms = ttl_ms;
-  return c;
-}
-
-PresenceChange remove_change(std::string& channel, ClientInfo& info, StateReason reason) {
-  PresenceChange c;
-  c.kind = PresenceChange::Kind::remove;
-  c.channel = std::move(channel);
-  c.info = std::move(info);
-  c.reason = reason;
-  return c;
+PresenceChange change(PresenceChange::Kind kind, std::string& channel, ClientInfo& info,
+                      int64_t ttl_ms, StateReason reason) {
+  return PresenceChange{kind, std::move(channel), std::move(info), ttl_ms, reason};
 }
 
 }  // namespace
@@ -366,13 +353,14 @@ partition_actor_impl_type::behavior_type partition_actor_impl(
   auto& store = *self->state.ctx->store;
   return {
       [=](pres_add_atom, std::string& channel, ClientInfo& info, int64_t ttl_ms) {
-        return logic->write(add_change(channel, info, ttl_ms));
+        return logic->write(change(PresenceChange::Kind::add, channel, info, ttl_ms, {}));
       },
       [=](pres_rm_atom, std::string& channel, ClientInfo& info) {
-        return logic->write(remove_change(channel, info, StateReason::unsubscribe));
+        return logic->write(
+            change(PresenceChange::Kind::remove, channel, info, 0, StateReason::unsubscribe));
       },
       [=](pres_drop_atom, std::string& channel, ClientInfo& info, StateReason reason) {
-        return logic->write(remove_change(channel, info, reason));
+        return logic->write(change(PresenceChange::Kind::remove, channel, info, 0, reason));
       },
       [=, &store](presence_atom, std::string& channel) {
         return logic->read<PresenceMap>([&](PartitionStore::Callback<PresenceMap> cb) {

@@ -106,7 +106,7 @@ struct HttpPostClient::Impl : std::enable_shared_from_this<HttpPostClient::Impl>
   void finish(const RequestPtr& req, HttpAnswer answer);
   void on_deadline(const RequestPtr& req);
   void on_connect_failed(const ConnectionPtr& conn, const std::string& why);
-  void drop(const ConnectionPtr& conn);
+  void drop(ConnectionPtr conn);  ///< by value: callers may pass an element of `connections`
   void shutdown();
 
   Strand strand;
@@ -501,7 +501,7 @@ void HttpPostClient::Impl::on_connect_failed(const ConnectionPtr& conn, const st
   for (const auto& req : waiting) finish(req, HttpAnswer{0, {}, why});
 }
 
-void HttpPostClient::Impl::drop(const ConnectionPtr& conn) {
+void HttpPostClient::Impl::drop(ConnectionPtr conn) {
   conn->close();
   connections.erase(std::remove(connections.begin(), connections.end(), conn),
                     connections.end());

@@ -189,6 +189,9 @@ else
   grep -E 'runtime packages:|cache hit|cache miss|Hits:|Misses:' "$WORK/build.log" | sed 's/^/  /' || true
 fi
 docker tag "$HERALD_IMAGE" "$HERALD_REPO:latest"
+# Each source change leaves an image (~250 MB): keep the 3 newest src-* tags.
+docker images "$HERALD_REPO" --format '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}' \
+  | grep ':src-' | sort -r | tail -n +4 | cut -f2 | xargs -r docker rmi >/dev/null 2>&1 || true
 step_end "herald ($HERALD_IMAGE)"
 
 # --- 3. the cluster-tests runner -------------------------------------------------------------

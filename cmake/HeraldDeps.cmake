@@ -1,5 +1,6 @@
-# Finds the Debian packages of the design card and exposes them as imported targets.
-# See ../shared/docs/stack-notes.md for why each lookup looks the way it does.
+# Finds the Debian packages Herald builds on and exposes them as imported targets.
+# Each lookup says why it looks the way it does (Debian 12 ships CAF without CMake files,
+# hiredis with an include path that shadows common names, ...).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 

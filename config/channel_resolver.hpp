@@ -1,4 +1,4 @@
-// Channel name → namespace options, with Centrifugo's naming rules (compat-spec §6.1).
+// Channel name → namespace options, with Centrifugo's naming rules (docs/protocol.md §6.1).
 #pragma once
 
 #include <memory>

@@ -44,7 +44,7 @@ struct LogConfig {
   std::string file;            ///< "" = stderr
 };
 
-/// JWT verification keys and claims checks (compat-spec §3.1).
+/// JWT verification keys and claims checks (docs/protocol.md §3.1).
 struct TokenConfig {
   std::string hmac_secret_key;     ///< HS256/384/512 shared secret
   std::string rsa_public_key;      ///< RS256/384/512 public key, PEM
@@ -119,7 +119,7 @@ struct ClientConfig {
   PersonalChannelConfig subscribe_to_user_personal_channel;  ///< personal channel
 };
 
-/// The `http_api` section: the server API over HTTP (compat-spec §4.1).
+/// The `http_api` section: the server API over HTTP (docs/protocol.md §4.1).
 struct HttpApiConfig {
   bool disabled = false;              ///< true = no HTTP API
   std::string handler_prefix = "/api";  ///< methods at <prefix>/<method>

@@ -10,7 +10,7 @@
 
 namespace herald {
 
-/// Options of one namespace (or of channels without namespace), compat-spec §6.2.
+/// Options of one namespace (or of channels without namespace), docs/protocol.md §6.2.
 /// Every boolean defaults to false and every size to 0: a namespace allows nothing until
 /// configured, as in Centrifugo.
 struct ChannelOptions {

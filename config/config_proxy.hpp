@@ -60,7 +60,7 @@ struct ProxyGrpcConfig {
   bool compression = false;       ///< gzip request/response bodies
 };
 
-/// One proxy target: `http(s)://` ⇒ HTTP JSON, `grpc://host:port` ⇒ gRPC (compat-spec §5.1).
+/// One proxy target: `http(s)://` ⇒ HTTP JSON, `grpc://host:port` ⇒ gRPC (docs/protocol.md §5.1).
 struct ProxyEndpointConfig {
   std::string endpoint;                   ///< "" = this proxy is not configured
   std::chrono::milliseconds timeout = std::chrono::seconds(1);  ///< per call; Centrifugo's default

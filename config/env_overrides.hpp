@@ -1,4 +1,4 @@
-// HERALD_* environment overrides, following Centrifugo's CENTRIFUGO_* rules (compat-spec §6.5).
+// HERALD_* environment overrides, following Centrifugo's CENTRIFUGO_* rules (docs/protocol.md §6.5).
 #pragma once
 
 #include <map>

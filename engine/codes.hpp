@@ -1,4 +1,4 @@
-// Centrifugo's client error, unsubscribe and disconnect codes (compat-spec §2), in one table.
+// Centrifugo's client error, unsubscribe and disconnect codes (docs/protocol.md §2), in one table.
 #pragma once
 
 #include <cstdint>

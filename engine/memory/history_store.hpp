@@ -14,7 +14,7 @@
 
 namespace herald::memory {
 
-/// History streams with Centrifugo's observable semantics (compat-spec §8):
+/// History streams with Centrifugo's observable semantics (docs/protocol.md §8):
 /// - A channel's *meta* holds its epoch and top offset. It is created by the first publish or
 ///   read, lives `history_meta_ttl` after the last publish or read (a TTL of 0 leaves the
 ///   deadline unchanged; a meta created with 0 never expires, like Centrifuge's memory broker),

@@ -15,7 +15,7 @@
 namespace herald::memory {
 
 /// Presence entries keyed by (channel, client id), each expiring `ttl` after its last add —
-/// the Redis presence manager's semantics (compat-spec §7.4): a node that stops refreshing
+/// the Redis presence manager's semantics (docs/protocol.md §7.4): a node that stops refreshing
 /// loses its clients after presence_ttl. Centrifuge's own memory presence has no TTL; with the
 /// refresh every presence_update_interval the observable result is the same.
 /// Stats count distinct `user` strings, the anonymous "" counting as one user, as both of

@@ -1,4 +1,4 @@
-// The client protocol's messages as plain C++ structs (proto/client.proto, compat-spec §1).
+// The client protocol's messages as plain C++ structs (proto/client.proto, docs/protocol.md §1).
 // Byte fields (`data`, `conn_info`, ...) hold raw bytes: JSON text for JSON clients, anything
 // for protobuf clients. Only the v6.0 fields Herald uses are mirrored; HEAD-only fields are
 // ignored on decode and never encoded.

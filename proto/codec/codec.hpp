@@ -1,5 +1,5 @@
 // Client protocol codec: decodes client frames into Commands and appends encoded Replies and
-// pushes to caller-owned buffers (compat-spec §1.2-1.10). No CAF, no Beast, no exceptions
+// pushes to caller-owned buffers (docs/protocol.md §1.2-1.10). No CAF, no Beast, no exceptions
 // escape except std::bad_alloc.
 //
 // Framing of one WebSocket message:

@@ -1,5 +1,5 @@
 // JSON replies and pushes. Key order follows proto/client.proto field order (as Go emits);
-// zero values are omitted except the members compat-spec §1 marks *always*.
+// zero values are omitted except the members docs/protocol.md §1 marks *always*.
 #include <variant>
 
 #include "proto/codec/json_codec.hpp"

@@ -1,4 +1,4 @@
-// Appending JSON to a std::string with the client protocol's rules (compat-spec §1.2): zero
+// Appending JSON to a std::string with the client protocol's rules (docs/protocol.md §1.2): zero
 // values omitted unless written with an *_always call, bytes embedded as raw JSON with '\n'
 // stripped. Internal to proto/codec.
 #pragma once

@@ -1,4 +1,4 @@
-// JWT verification for connection and subscription tokens (compat-spec §3), and HMAC
+// JWT verification for connection and subscription tokens (docs/protocol.md §3), and HMAC
 // signing for `herald gentoken` / tests. Pure functions over OpenSSL 3 and nlohmann::json:
 // no CAF, no Asio. Callers map JwtError to protocol codes: expired / not_yet_valid => 109
 // (Centrifugo reports both as "token expired"), anything else => invalid token (3500 on

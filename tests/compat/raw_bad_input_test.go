@@ -1,4 +1,4 @@
-// Bad input from a hand-written client: each gets the close code compat-spec names, and a
+// Bad input from a hand-written client: each gets the close code docs/protocol.md names, and a
 // witness client on the same node keeps receiving publications meanwhile.
 package compat
 

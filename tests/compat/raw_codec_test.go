@@ -1,4 +1,4 @@
-// A minimal client-protocol codec written from compat-spec §1 alone (no project code, no SDK):
+// A minimal client-protocol codec written from docs/protocol.md §1 alone (no project code, no SDK):
 // JSON frames are newline-separated objects; protobuf frames are varint-length-prefixed
 // Command/Reply messages, encoded here field by field.
 package compat

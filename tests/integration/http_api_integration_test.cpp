@@ -1,4 +1,4 @@
-// Drives the server API of a real herald process over real sockets (compat-spec §4.1).
+// Drives the server API of a real herald process over real sockets (docs/protocol.md §4.1).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-// Handshake decisions of the WebSocket endpoint (compat-spec §1.1) as pure functions, so they
+// Handshake decisions of the WebSocket endpoint (docs/protocol.md §1.1) as pure functions, so they
 // are tested without sockets. No Beast here.
 #pragma once
 

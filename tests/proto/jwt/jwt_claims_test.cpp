@@ -1,4 +1,4 @@
-// Centrifugo-specific claims of connection and subscription tokens (compat-spec §3.2-3.3).
+// Centrifugo-specific claims of connection and subscription tokens (docs/protocol.md §3.2-3.3).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

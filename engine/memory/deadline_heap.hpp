@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 /// against its live entry: gone or re-created (other generation) ⇒ drop the item; deadline
 /// extended ⇒ push again with the new deadline; otherwise expire the entry. So a refresh is
 /// O(1) (no heap work), each live entry owns exactly one item, and an expiry costs O(log n).
+/// Items of removed entries would stay until their deadline (a presence TTL: a minute of
+/// connection churn); `compact` drops them once they outnumber the live entries, so memory
+/// stays proportional to what is live, at an amortized O(1) per removal.
 template <class Key>
 class DeadlineHeap {
  public:
@@ -52,7 +55,18 @@ class DeadlineHeap {
 
   size_t size() const { return items_.size(); }
 
+  /// Rebuilds the heap without the items `live(item)` rejects, when more than half of it is
+  /// stale (`live_entries` = how many entries the store holds). Returns whether it did.
+  template <class Live>
+  bool compact(size_t live_entries, Live live) {
+    if (items_.size() < kCompactMin || items_.size() <= 2 * live_entries) return false;
+    std::erase_if(items_, [&](const Item& i) { return !live(i); });
+    std::make_heap(items_.begin(), items_.end(), Later{});
+    return true;
+  }
+
  private:
+  static constexpr size_t kCompactMin = 1024;  ///< small heaps are not worth a rebuild
   struct Later {
     bool operator()(const Item& a, const Item& b) const { return a.when > b.when; }
   };

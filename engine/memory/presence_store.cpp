@@ -13,6 +13,7 @@ void PresenceStore::add(const std::string& channel, const ClientInfo& info,
   if (inserted) {
     entry.generation = next_generation_++;
     deadlines_.push(deadline, Key{channel, info.client}, entry.generation);
+    ++entries_;
     ++ch.users[info.user];
   } else if (entry.info.user != info.user) {
     auto old_user = ch.users.find(entry.info.user);
@@ -40,6 +41,13 @@ bool PresenceStore::remove(const std::string& channel, const std::string& client
   if (entry_it == ch_it->second.clients.end()) return false;
   // The heap item turns stale: its channel/client is gone or has another generation.
   erase_entry(ch_it, entry_it);
+  --entries_;
+  deadlines_.compact(entries_, [this](const auto& item) {
+    auto c = channels_.find(item.key.channel);
+    if (c == channels_.end()) return false;
+    auto e = c->second.clients.find(item.key.client);
+    return e != c->second.clients.end() && e->second.generation == item.generation;
+  });
   return true;
 }
 
@@ -75,6 +83,7 @@ size_t PresenceStore::expire(Clock::time_point now) {
       continue;
     }
     erase_entry(ch_it, entry_it);
+    --entries_;
     ++dropped;
   }
   return dropped;

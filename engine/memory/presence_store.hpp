@@ -43,6 +43,8 @@ class PresenceStore {
   size_t expire(Clock::time_point now);
 
   size_t channel_count() const { return channels_.size(); }
+  /// Deadline items held, live or stale (memory bound checks).
+  size_t deadline_items() const { return deadlines_.size(); }
 
   /// Earliest pending deadline, to arm a timer instead of polling. O(1).
   std::optional<Clock::time_point> next_deadline() const { return deadlines_.next(); }
@@ -69,6 +71,7 @@ class PresenceStore {
   std::unordered_map<std::string, Channel> channels_;
   DeadlineHeap<Key> deadlines_;
   uint64_t next_generation_ = 1;
+  size_t entries_ = 0;  ///< live entries over all channels (for heap compaction)
 };
 
 }  // namespace herald::memory

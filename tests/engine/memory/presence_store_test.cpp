@@ -99,6 +99,21 @@ TEST(PresenceStore, StatsCountDistinctUsersWithAnonymousAsOne) {
   EXPECT_EQ(store.stats("none", at(1)).num_clients, 0u);
 }
 
+TEST(PresenceStore, ChurnDoesNotHoldDeadlinesOfRemovedEntries) {
+  // Connections that subscribe and leave within the TTL: their deadline items must not pile
+  // up until the TTL passes (memory proportional to what is live).
+  PresenceStore store;
+  store.add("ch", client("1", "stays"), kTtl, at(0));
+  for (int i = 0; i < 20000; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    store.add("ch", client("u", id), kTtl, at(0));
+    EXPECT_TRUE(store.remove("ch", id));
+  }
+  EXPECT_LE(store.deadline_items(), 2100u);
+  EXPECT_EQ(store.stats("ch", at(0)).num_clients, 1u);
+  EXPECT_EQ(store.expire(at(60)), 1u);  // the live entry still expires on time
+}
+
 TEST(PresenceStore, RefreshesKeepOneHeapItemPerEntry) {
   PresenceStore store;
   for (int i = 0; i < 100; ++i) store.add("ch", client("42", "c1"), kTtl, at(i));

@@ -1,0 +1,3 @@
+module herald/bench/compare
+
+go 1.26

@@ -2,7 +2,7 @@
 # Where herald's memory per idle connection goes: runs the idle scenario (default 2000 clients,
 # one round) with herald under heaptrack's preload library and prints the allocation sites
 # holding the most memory at the peak (all clients connected). Needs heaptrack (Debian
-# package `heaptrack`) and a build made by bench/run.sh.
+# package `heaptrack`) and a build made by `bench/run.sh loadgen` (the Go load generator).
 #
 #   bench/heap_profile.sh [CLIENTS]
 set -euo pipefail
@@ -13,7 +13,7 @@ PRELOAD=/usr/lib/heaptrack/libheaptrack_preload.so
 INTERPRET=/usr/lib/heaptrack/libexec/heaptrack_interpret
 for f in "$PRELOAD" "$INTERPRET" "$BUILD/cmd/herald" "$BUILD/loadgen"; do
   if [ ! -e "$f" ]; then
-    echo "heap_profile: $f is missing (install heaptrack, or run bench/run.sh first)" >&2
+    echo "heap_profile: $f is missing (install heaptrack, or run bench/run.sh loadgen idle first)" >&2
     exit 1
   fi
 done

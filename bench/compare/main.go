@@ -65,6 +65,7 @@ type Config struct {
 	Mode       string
 	Params     Params
 	Herald     string
+	HeraldNote string
 	Centrifugo string
 	Loader     string
 	Redis      string
@@ -107,6 +108,7 @@ func main() {
 	var reps int
 	flag.StringVar(&cfg.Mode, "mode", "full", "quick or full")
 	flag.StringVar(&cfg.Herald, "herald", "", "herald binary (required)")
+	flag.StringVar(&cfg.HeraldNote, "herald-build", "", "how the herald binary was built (for the record)")
 	flag.StringVar(&cfg.Centrifugo, "centrifugo", "", "centrifugo binary (empty: Herald only, said in the results)")
 	flag.StringVar(&cfg.Loader, "loader", "", "bench/loader binary (required)")
 	flag.StringVar(&cfg.Redis, "redis", "", "redis-server binary for S6 (empty: S6 skipped)")
@@ -298,6 +300,9 @@ func (b *Bench) scenario(s, variant string, reps int, args func(srv *Proc) []str
 			fmt.Printf("  rep %d %-10s %s  [%.0f s]\n", rep, kind, headline(r), r.Seconds)
 			for _, pr := range r.Problems {
 				fmt.Printf("    PROBLEM: %s\n", pr)
+			}
+			if r.Limit == "loader" {
+				fmt.Printf("    LOADER-LIMITED: the loader, not the server, was the limit of this run\n")
 			}
 			if r.Disturbed != "" {
 				fmt.Printf("    disturbed: %s\n", r.Disturbed)

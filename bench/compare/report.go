@@ -130,6 +130,7 @@ func machineMeta(cfg Config) map[string]any {
 		m["herald_version"] = strings.TrimSpace(string(out))
 	}
 	m["herald_binary"] = cfg.Herald
+	m["herald_build"] = cfg.HeraldNote
 	if cfg.Centrifugo != "" {
 		m["centrifugo_binary"] = cfg.Centrifugo
 		m["centrifugo_version"] = "v6.9.1 (tests/compat/install-centrifugo.sh)"
@@ -259,7 +260,7 @@ func (b *Bench) markdown(rows []Row, quiet bool, why string, pngs []string) stri
 	fmt.Fprintf(&s, "- Command: `%s`\n", b.cfg.Command)
 	fmt.Fprintf(&s, "- Machine: %v cores, %v, Linux %v, %v GiB RAM; load average at start %v\n",
 		m["cores"], m["cpu"], m["kernel"], m["memory_gib"], m["load_average_at_start"])
-	fmt.Fprintf(&s, "- Herald: commit %v, `%v` (Release build)\n", m["commit"], m["herald_version"])
+	fmt.Fprintf(&s, "- Herald: commit %v, `%v` (%v)\n", m["commit"], m["herald_version"], m["herald_build"])
 	if b.cfg.Centrifugo != "" {
 		fmt.Fprintf(&s, "- Centrifugo: %v\n", m["centrifugo_version"])
 	} else {

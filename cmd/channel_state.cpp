@@ -76,6 +76,7 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
     }
     auto wh = std::make_shared<WebhookContext>();
     wh->sender = sender.sender;
+    rt.sender = sender.sender;
     wh->timers = timers;
     wh->counters = rt.counters;
     wh->endpoint = proxy.endpoint;

@@ -27,12 +27,18 @@ struct ChannelStateRuntime {
   std::vector<partition_actor> partitions;
   std::shared_ptr<const PresenceRouter> router;
   webhook_actor webhooks;  ///< the pool; invalid when disabled
+  ChannelStateSenderPtr sender;  ///< the pool's transport; null when disabled
   std::string error;       ///< why it could not start (the node must not run)
 
   bool enabled() const { return !partitions.empty(); }
   /// Stops the webhook pool and the partition actors (undelivered events of the memory store
   /// are lost with them).
   void stop() const;
+  /// Closes the sender's connections; its io_context must run afterwards (node_runtime.cpp
+  /// polls it once more after the io threads stopped).
+  void close_transport() const {
+    if (sender) sender->close();
+  }
 };
 
 /// True when the channels without namespace or some namespace set `state_proxy_enabled`.

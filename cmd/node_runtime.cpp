@@ -357,6 +357,14 @@ int run_node(Config config) {
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   channel_state.stop();
+  // Clients that run on the io_context (the Redis engine's, the webhook sender's) and their
+  // connections refer to each other until their close has run there: wait for the actors
+  // (an ending Redis engine actor posts its engine's close), close the sender, then run what
+  // is ready once more, or those clients outlive the process.
+  system.await_all_actors_done();
+  channel_state.close_transport();
+  ioc.restart();
+  ioc.poll();
   spdlog::info("msg=\"herald stopped\"");
   spdlog::default_logger()->flush();
   if (!config.pid_file.empty()) std::remove(config.pid_file.c_str());

@@ -84,6 +84,12 @@ class LiveConnections {
     });
   }
 
+  /// Connection actors alive (connected or not yet).
+  size_t count() {
+    std::lock_guard lock(mu_);
+    return live_.size();
+  }
+
   /// Stops every connection actor still alive; returns how many.
   size_t stop_all() {
     std::vector<caf::actor_addr> left;
@@ -261,6 +267,12 @@ int run_node(Config config) {
   ws_opts.queue_max_size = config.client.queue_max_size;
   ws_opts.compression = config.websocket.compression;
   ws_opts.compression_level = config.websocket.compression_level;
+  // client.connection_limit: a full node answers the upgrade with 503 (as Centrifugo); the
+  // node registry still closes with 3504 a connect that races past this check.
+  if (const int limit = config.client.connection_limit; limit > 0)
+    ws_opts.at_capacity = [&live_connections, limit] {
+      return live_connections.count() >= static_cast<size_t>(limit);
+    };
   ws_opts.on_error = [](std::string_view what, std::string_view error) {
     spdlog::error("msg=\"websocket: {} failed\" error=\"{}\"", what, error);
   };

@@ -47,6 +47,10 @@ struct WsOptions {
   /// Called (on the io thread) each time a connection stops reading because its owner has
   /// not handled what it got (WsConnection::kMaxUnconsumedMessages): a backpressure metric.
   std::function<void()> on_read_paused;
+  /// Asked (on the io thread) before each upgrade: true = the node is full
+  /// (`client.connection_limit`), the request gets HTTP 503 and no WebSocket, as Centrifugo
+  /// answers before its WebSocket handler runs. Unset: no limit here.
+  std::function<bool()> at_capacity;
 };
 
 namespace ws_detail {

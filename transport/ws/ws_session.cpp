@@ -57,17 +57,20 @@ std::string truncate_reason(std::string_view r) {
   return std::string(r.substr(0, n));
 }
 
-/// 403 for a refused Origin, then close (gorilla/websocket's answer, which Centrifugo uses).
-void reject(beast::tcp_stream stream, unsigned version) {
+/// An upgrade refused with `status`, then close: 403 "Forbidden" for a refused Origin
+/// (gorilla/websocket's answer, which Centrifugo uses), 503 without a body for a full node.
+void reject(beast::tcp_stream stream, unsigned version,
+            http::status status = http::status::forbidden) {
   struct Rejection {
     beast::tcp_stream stream;
     http::response<http::string_body> res;
   };
-  auto r = std::make_shared<Rejection>(
-      Rejection{std::move(stream), {http::status::forbidden, version}});
+  auto r = std::make_shared<Rejection>(Rejection{std::move(stream), {status, version}});
   r->res.set(http::field::server, "herald");
-  r->res.set(http::field::content_type, "text/plain; charset=utf-8");
-  r->res.body() = "Forbidden\n";
+  if (status == http::status::forbidden) {
+    r->res.set(http::field::content_type, "text/plain; charset=utf-8");
+    r->res.body() = "Forbidden\n";
+  }
   r->res.keep_alive(false);
   r->res.prepare_payload();
   r->stream.expires_after(std::chrono::seconds(5));
@@ -466,6 +469,8 @@ std::optional<Socket> rebind(tcp::socket s) {
 
 void start_session(const std::shared_ptr<EndpointState>& state, HttpUpgrade&& up) {
   const auto& req = up.request;
+  if (state->options.at_capacity && state->options.at_capacity())
+    return reject(std::move(up.stream), req.version(), http::status::service_unavailable);
   if (!ws::origin_allowed(state->options.allowed_origins, req[http::field::origin]))
     return reject(std::move(up.stream), req.version());
 

@@ -262,6 +262,20 @@ TEST_F(WsTest, OriginPatternsAllowAndRefuseWith403) {
   EXPECT_EQ(RawUpgrade("https://evil.com").result_int(), 403u);
 }
 
+TEST_F(WsTest, AFullNodeAnswers503WithoutUpgrading) {
+  std::atomic<bool> full{false};
+  WsOptions o;
+  o.allowed_origins = {"*"};
+  o.at_capacity = [&full] { return full.load(); };
+  Start(o);
+  auto ok = Connect("/connection/websocket");
+  ASSERT_TRUE(NextAccepted());
+  full = true;
+  auto res = RawUpgrade("https://example.com");
+  EXPECT_EQ(res.result_int(), 503u);
+  EXPECT_EQ(res.body(), "");
+}
+
 TEST_F(WsTest, EmptyOriginListAcceptsOnlyRequestsWithoutOrigin) {
   Start();
   auto ok = Connect("/connection/websocket");

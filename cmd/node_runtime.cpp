@@ -341,6 +341,8 @@ int run_node(Config config) {
     shutting_down = true;
     timer_tick.cancel();
     server.stop();
+    // Redis channel state: hand this node's partitions over while the io threads still run.
+    channel_state.leave();
     drain(std::chrono::steady_clock::now() + deadline_budget);
   });
 

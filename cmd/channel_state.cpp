@@ -118,6 +118,9 @@ void ChannelStateRuntime::stop() const {
   if (leases) caf::anon_send_exit(leases, caf::exit_reason::user_shutdown);
   if (webhooks) caf::anon_send(webhooks, shutdown_atom::value);
   for (const auto& p : partitions) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+}
+
+void ChannelStateRuntime::close_redis() const {
   if (redis) redis->close();
 }
 

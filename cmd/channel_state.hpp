@@ -44,10 +44,13 @@ struct ChannelStateRuntime {
   /// partition leases and ends its node lease, so that the other nodes take its partitions
   /// and sweep what it leaves at their next round instead of after node_lease.
   void leave() const;
-  /// Stops the webhook pool and the partition actors (undelivered events of the memory store
-  /// are lost with them; the Redis store keeps them for the next owner) and closes the Redis
-  /// connections.
+  /// Stops the webhook pool, the partition actors and the lease actor (undelivered events of
+  /// the memory store are lost with them; the Redis store keeps them for the next owner).
   void stop() const;
+  /// Closes the Redis store's connections, failing what is in flight. Their io_context must
+  /// run afterwards (node_runtime.cpp polls it once more after the io threads stopped and the
+  /// actors are done): a command in flight and its connection refer to each other until then.
+  void close_redis() const;
 };
 
 /// True when the channels without namespace or some namespace set `state_proxy_enabled`.

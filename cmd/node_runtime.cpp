@@ -359,6 +359,13 @@ int run_node(Config config) {
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   channel_state.stop();
+  // The Redis store's connections and their commands in flight refer to each other until the
+  // close has run on the io_context: wait for the actors (no new command after), close, and
+  // run what is ready once more.
+  system.await_all_actors_done();
+  channel_state.close_redis();
+  ioc.restart();
+  ioc.poll();
   spdlog::info("msg=\"herald stopped\"");
   spdlog::default_logger()->flush();
   if (!config.pid_file.empty()) std::remove(config.pid_file.c_str());

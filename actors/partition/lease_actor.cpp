@@ -160,20 +160,17 @@ class LeaseLogic {
   void balance(std::vector<StoreResult<LeaseAnswer>>& answers, size_t target,
                TimerService::TimePoint valid_until) {
     if (st_.stopping) return end_round();
-    size_t failed = 0;
     for (uint32_t p = 0; p < n(); ++p) {
       if (!st_.held[p]) continue;
       if (answers[p].ok() && answers[p].value.ours) {
         st_.valid_until[p] = valid_until;
         continue;
       }
-      if (!answers[p].ok()) ++failed;
       spdlog::warn("msg=\"channel state: partition lease lost\" partition={} holder=\"{}\" "
                    "error=\"{}\"",
                    p, answers[p].value.holder, answers[p].error);
       lose(p);
     }
-    (void)failed;
     size_t count = held_count();
     if (count > target) {
       // The surplus goes, highest partitions first: another node takes them next round.

@@ -75,10 +75,16 @@ class LeaseActorTest : public ::testing::Test {
     lease_actor actor;
   };
 
-  void SetUp() override {
-    ASSERT_TRUE(server_.start());
-    redis::DeploymentOptions d;
+  /// The Redis the nodes share: one server (a Redis Cluster in LeaseActorClusterTest).
+  virtual bool start_redis(redis::DeploymentOptions& d) {
+    if (!server_.start()) return false;
     d.shards = {*redis::parse_address(server_.address())};
+    return true;
+  }
+
+  void SetUp() override {
+    redis::DeploymentOptions d;
+    ASSERT_TRUE(start_redis(d));
     d.connection.connect_timeout = 300ms;
     d.connection.io_timeout = 3000ms;  // longer than any wait below on a frozen Redis
     router_ = redis::make_router(io_.executor(), d, "test");
@@ -90,7 +96,7 @@ class LeaseActorTest : public ::testing::Test {
       for (auto& p : n->partitions) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     }
     sys_.await_all_actors_done();
-    router_->close();
+    if (router_) router_->close();
   }
 
   Node& start(const std::string& uid, std::chrono::milliseconds lease = 400ms) {
@@ -289,6 +295,42 @@ TEST_F(LeaseActorTest, UnrenewedLeasesAreGivenUpWhenTheyRunOut) {
     std::this_thread::sleep_for(1ms);
   EXPECT_TRUE(settled_owned(a).empty());
   server_.resume();
+}
+
+// Every partition lease on its own slot of a 3-master cluster, the node keys on another.
+class LeaseActorClusterTest : public LeaseActorTest {
+ protected:
+  bool start_redis(redis::DeploymentOptions& d) override {
+    if (!cluster_.start(3)) return false;
+    for (const auto& a : cluster_.addresses()) d.cluster.push_back(*redis::parse_address(a));
+    return true;
+  }
+  test::RedisCluster cluster_;
+};
+
+TEST_F(LeaseActorClusterTest, TwoNodesShareThePartitionsAndAGracefulStopHandsOver) {
+  auto& a = start("A");
+  tick(a);
+  EXPECT_EQ(settled_owned(a).size(), kPartitions);
+  auto& b = start("B");
+  tick(b);
+  tick(a);
+  tick(b);
+  const auto sa = settled_owned(a), sb = settled_owned(b);
+  EXPECT_EQ(sa.size(), kPartitions / 2);
+  EXPECT_EQ(sb.size(), kPartitions / 2);
+  for (uint32_t p : sa) EXPECT_FALSE(sb.count(p)) << p;
+  {
+    caf::scoped_actor self{sys_};
+    self->request(b.actor, 5s, shutdown_atom::value)
+        .receive([](bool ok) { EXPECT_TRUE(ok); },
+                 [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  }
+  b.actor = nullptr;
+  tick(a);
+  EXPECT_EQ(settled_owned(a).size(), kPartitions);
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    EXPECT_EQ(a.rec->lost_of(p), std::vector<std::string>{"B"}) << p;
 }
 
 }  // namespace

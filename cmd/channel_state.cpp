@@ -120,7 +120,8 @@ void ChannelStateRuntime::stop() const {
   for (const auto& p : partitions) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }
 
-void ChannelStateRuntime::close_redis() const {
+void ChannelStateRuntime::close_transport() const {
+  if (sender) sender->close();
   if (redis) redis->close();
 }
 
@@ -181,6 +182,7 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
     }
     auto wh = std::make_shared<WebhookContext>();
     wh->sender = sender.sender;
+    rt.sender = sender.sender;
     wh->timers = timers;
     wh->counters = rt.counters;
     wh->endpoint = proxy.endpoint;

@@ -33,6 +33,7 @@ struct ChannelStateRuntime {
   std::vector<partition_actor> partitions;
   std::shared_ptr<const PresenceRouter> router;
   webhook_actor webhooks;  ///< the pool; invalid when disabled
+  ChannelStateSenderPtr sender;  ///< the pool's transport; null when disabled
   /// Redis engine: the lease actor (which partitions this node owns) and the connections of
   /// the Redis store; invalid / null with the memory engine.
   lease_actor leases;
@@ -47,10 +48,11 @@ struct ChannelStateRuntime {
   /// Stops the webhook pool, the partition actors and the lease actor (undelivered events of
   /// the memory store are lost with them; the Redis store keeps them for the next owner).
   void stop() const;
-  /// Closes the Redis store's connections, failing what is in flight. Their io_context must
-  /// run afterwards (node_runtime.cpp polls it once more after the io threads stopped and the
-  /// actors are done): a command in flight and its connection refer to each other until then.
-  void close_redis() const;
+  /// Closes the sender's connections and the Redis store's (failing what is in flight); their
+  /// io_context must run afterwards (node_runtime.cpp polls it once more after the io threads
+  /// stopped and the actors are done): a command in flight and its connection refer to each
+  /// other until then.
+  void close_transport() const;
 };
 
 /// True when the channels without namespace or some namespace set `state_proxy_enabled`.

@@ -359,11 +359,13 @@ int run_node(Config config) {
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   for (auto& a : pool) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   channel_state.stop();
-  // The Redis store's connections and their commands in flight refer to each other until the
-  // close has run on the io_context: wait for the actors (no new command after), close, and
-  // run what is ready once more.
+  // Clients that run on the io_context (the Redis engine's, the webhook sender's) and their
+  // connections refer to each other until their close has run there: wait for the actors
+  // (an ending Redis engine actor posts its engine's close), close the sender and the Redis
+  // channel state store, then run what is ready once more, or those clients outlive the
+  // process.
   system.await_all_actors_done();
-  channel_state.close_redis();
+  channel_state.close_transport();
   ioc.restart();
   ioc.poll();
   spdlog::info("msg=\"herald stopped\"");

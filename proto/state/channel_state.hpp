@@ -49,6 +49,10 @@ class ChannelStateSender {
   /// before send() returns; it must not block. Success is HTTP 200 with a JSON answer that has no
   /// `error` object (gRPC: OK status and no `error` in the response): see state_json.hpp.
   virtual void send(ChannelStateBatch batch, Done done) = 0;
+  /// Ends what is in flight (their `done` report failure) and releases the transport's
+  /// connections. The process calls it before its io threads stop for good: an HTTP
+  /// connection refers to its client until that close has run on an io thread.
+  virtual void close() {}
 };
 using ChannelStateSenderPtr = std::shared_ptr<ChannelStateSender>;
 

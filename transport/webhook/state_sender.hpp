@@ -41,6 +41,7 @@ class HttpStateSender final : public ChannelStateSender {
   explicit HttpStateSender(std::unique_ptr<HttpPostClient> client) : client_(std::move(client)) {}
   /// `done` runs on an io thread.
   void send(ChannelStateBatch batch, Done done) override;
+  void close() override { client_->close(); }
   HttpPostClient& client() { return *client_; }
 
  private:

@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -307,8 +308,11 @@ class RedisEngineActorReal : public ::testing::TestWithParam<Topology> {
 
  public:
   ~RedisEngineActorReal() override {
+    // An engine actor closes its engine when it ends, and that close runs on `io`: wait for
+    // the actors, then stop `io` behind what they posted (else the clients leak).
+    sys.await_all_actors_done();
     guard.reset();
-    io.stop();
+    boost::asio::post(io, [this] { io.stop(); });
     io_thread.join();
   }
 };

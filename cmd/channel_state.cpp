@@ -3,11 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 
+#include "actors/partition/leases.hpp"
 #include "actors/partition/memory_partition_store.hpp"
+#include "actors/partition/redis_partition_store.hpp"
 #include "actors/webhook/webhook_pool_actor.hpp"
+#include "cmd/redis_engine_options.hpp"
 #include "config/channel_resolver.hpp"
+#include "engine/redis/router.hpp"
+#include "engine/redis/router_factory.hpp"
 #include "transport/webhook/state_sender.hpp"
 
 namespace herald {
@@ -49,11 +55,74 @@ StateSenderOptions sender_options(const ProxyEndpointConfig& p) {
   return o;
 }
 
+/// The start-up checks of the Redis store, on an io_context of their own (the node's io
+/// threads do not run yet): the num_partitions guard (an error: the node must not start) and
+/// the maxmemory-policy warning. Redis unreachable: a warning, the node starts (the guard
+/// could not run).
+std::string check_redis_store(const redis::DeploymentOptions& deployment,
+                              const RedisPartitionStore::Options& options) {
+  boost::asio::io_context io;
+  auto router = redis::make_router(io.get_executor(), deployment, "channel_state");
+  RedisPartitionStore store(router, options);
+  std::optional<StoreResult<RedisPartitionStore::PartitionCountCheck>> count;
+  std::optional<StoreResult<std::vector<std::string>>> policies;
+  store.check_num_partitions(false, [&](auto r) { count = std::move(r); });
+  store.maxmemory_policies([&](auto r) { policies = std::move(r); });
+  const auto deadline = std::chrono::steady_clock::now() + deployment.connection.connect_timeout +
+                        deployment.connection.io_timeout + std::chrono::seconds(1);
+  while ((!count || !policies) && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(50));
+  router->close();
+  io.restart();
+  io.run_for(std::chrono::seconds(1));  // the connections' close handlers
+  router.reset();
+
+  const std::string config_key =
+      "{" + RedisPartitionStore::cluster_tag(options.prefix) + "}:config";
+  if (!count || !count->ok()) {
+    spdlog::warn("msg=\"channel state: cannot check num_partitions against Redis\" key=\"{}\" "
+                 "error=\"{}\"",
+                 config_key, count ? count->error : "no answer");
+  } else if (count->value.stored && *count->value.stored != options.num_partitions &&
+             !count->value.written) {
+    return "engine.redis.channel_state.num_partitions: " +
+           std::to_string(options.num_partitions) + " differs from " +
+           std::to_string(*count->value.stored) +
+           ", the value the channel state in Redis was made with (Redis key \"" + config_key +
+           "\", field num_partitions) and some of its partitions still hold state; start with "
+           "num_partitions " + std::to_string(*count->value.stored) +
+           ", or remove the keys of prefix \"" + options.prefix + ".cs\" first";
+  } else if (count->value.stored && *count->value.stored != options.num_partitions) {
+    spdlog::warn("msg=\"channel state: num_partitions changed (no partition held state)\" "
+                 "key=\"{}\" was={} now={}",
+                 config_key, *count->value.stored, options.num_partitions);
+  }
+  if (policies && policies->ok()) {
+    for (const auto& p : policies->value)
+      if (!RedisPartitionStore::safe_policy(p))
+        spdlog::warn("msg=\"channel state: Redis may evict its keys (they have no TTL); set "
+                     "maxmemory-policy noeviction (or a volatile-* policy)\" "
+                     "maxmemory_policy=\"{}\"",
+                     p);
+  }
+  return {};
+}
+
 }  // namespace
 
+void ChannelStateRuntime::leave() const {
+  if (leases) caf::anon_send(leases, shutdown_atom::value);
+}
+
 void ChannelStateRuntime::stop() const {
+  if (leases) caf::anon_send_exit(leases, caf::exit_reason::user_shutdown);
   if (webhooks) caf::anon_send(webhooks, shutdown_atom::value);
   for (const auto& p : partitions) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+}
+
+void ChannelStateRuntime::close_transport() const {
+  if (sender) sender->close();
+  if (redis) redis->close();
 }
 
 ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::io_context& ioc,
@@ -61,13 +130,50 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
                                         const std::string& node_uid,
                                         std::shared_ptr<TimerService> timers, size_t workers) {
   ChannelStateRuntime rt;
-  if (channel_state_enabled(config) && config.engine.type != "memory") {
-    // The partitions' state is in this process: right for one node only. The Redis store
-    // (shared by the nodes) comes next.
-    rt.error = "state_proxy_enabled needs engine.type \"memory\" for now (engine.type is \"" +
-               config.engine.type + "\")";
-  } else if (channel_state_enabled(config)) {
+  if (channel_state_enabled(config)) {
     const ProxyEndpointConfig& proxy = config.channel.proxy.state;
+    const bool on_redis = config.engine.type == "redis";
+    const ChannelStateConfig& cs =
+        on_redis ? config.engine.redis.channel_state : config.engine.memory.channel_state;
+    const auto num_partitions = static_cast<uint32_t>(cs.num_partitions);
+    PartitionLimits limits;
+    limits.vacated_delay_ms = cs.vacated_event_delay.count();
+
+    // Redis: the partitions live where presence does (presence_manager's Redis if set).
+    PartitionStorePtr store;
+    std::string prefix;
+    if (on_redis) {
+      std::string why;
+      auto eo = redis_engine_options(config, node_uid, &why);
+      if (!eo) {
+        rt.error = why;
+        rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions);
+        return rt;
+      }
+      const redis::DeploymentOptions& d = eo->presence ? *eo->presence : eo->broker;
+      prefix = d.prefix;
+      RedisPartitionStore::Options so;
+      so.prefix = d.prefix;
+      so.num_partitions = num_partitions;
+      so.limits = limits;
+      if (auto e = check_redis_store(d, so); !e.empty()) {
+        rt.error = e;
+        rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions);
+        return rt;
+      }
+      rt.redis = redis::make_router(ioc.get_executor(), d, "channel_state");
+      store = std::make_shared<RedisPartitionStore>(rt.redis, so);
+    } else {
+      MemoryPartitionStore::Options so;
+      so.num_partitions = num_partitions;
+      so.limits = limits;
+      // Generations start from the clock (µs): they keep growing across restarts.
+      using namespace std::chrono;
+      so.initial_gen = static_cast<uint64_t>(
+          duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+      store = std::make_shared<MemoryPartitionStore>(so);
+    }
+
     auto sender = make_state_sender(ioc, sender_options(proxy));
     if (!sender.sender) {
       rt.error = "channel.proxy.state: " + sender.error;
@@ -83,19 +189,16 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
     rt.webhooks = system.spawn(webhook_pool_actor_impl, std::shared_ptr<const WebhookContext>(wh),
                                std::max<size_t>(1, workers));
 
-    const ChannelStateConfig& cs = config.engine.memory.channel_state;
-    MemoryPartitionStore::Options so;
-    so.num_partitions = static_cast<uint32_t>(cs.num_partitions);
-    so.limits.vacated_delay_ms = cs.vacated_event_delay.count();
-    // Generations start from the clock (µs): they keep growing across restarts.
-    using namespace std::chrono;
-    so.initial_gen = static_cast<uint64_t>(
-        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
     auto ctx = std::make_shared<PartitionContext>();
-    ctx->store = std::make_shared<MemoryPartitionStore>(so);
-    ctx->timers = std::move(timers);
+    ctx->store = store;
+    ctx->timers = timers;
     ctx->counters = rt.counters;
-    ctx->gauges = std::make_shared<PartitionGauges>(so.num_partitions);
+    ctx->gauges = std::make_shared<PartitionGauges>(num_partitions);
+    if (on_redis) {
+      // Other nodes' writes make vacated events due and append events: the owner looks.
+      ctx->poll_interval = std::clamp(cs.vacated_event_delay / 4, std::chrono::milliseconds(10),
+                                      std::chrono::milliseconds(250));
+    }
     ctx->sink = rt.webhooks;
     ctx->node = node_uid;
     // A namespace's `state_events` lists what its backend wants (empty: both types).
@@ -108,12 +211,23 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
       return std::find(want.begin(), want.end(), type) != want.end();
     };
     rt.context = ctx;
-    // One node: it owns every partition (leases decide with a shared store).
-    for (uint32_t i = 0; i < so.num_partitions; ++i)
-      rt.partitions.push_back(system.spawn(partition_actor_impl, ctx, i, true));
-    spdlog::info("msg=\"channel state events on\" partitions={} vacated_event_delay_ms={} "
-                 "endpoint=\"{}\"",
-                 so.num_partitions, so.limits.vacated_delay_ms, proxy.endpoint);
+    // Memory: this node owns every partition. Redis: the lease actor hands them out.
+    for (uint32_t i = 0; i < num_partitions; ++i)
+      rt.partitions.push_back(system.spawn(partition_actor_impl, ctx, i, !on_redis));
+    if (on_redis) {
+      const RedisChannelStateConfig& rcs = config.engine.redis.channel_state;
+      auto lctx = std::make_shared<LeaseContext>();
+      lctx->backend = std::make_shared<RedisLeases>(rt.redis, prefix);
+      lctx->timers = timers;
+      lctx->partitions = rt.partitions;
+      lctx->node = node_uid;
+      lctx->node_lease = rcs.node_lease;
+      lctx->partition_lease = rcs.node_lease;
+      rt.leases = system.spawn(lease_actor_impl, std::shared_ptr<const LeaseContext>(lctx));
+    }
+    spdlog::info("msg=\"channel state events on\" engine={} partitions={} "
+                 "vacated_event_delay_ms={} endpoint=\"{}\"",
+                 config.engine.type, num_partitions, limits.vacated_delay_ms, proxy.endpoint);
   }
   rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions, rt.context);
   return rt;

@@ -1,5 +1,6 @@
 // Channel state events in the process: the partition actors (one per partition, all owned by
-// this node with the memory engine), the router that sends the presence of state-tracked
+// this node with the memory engine; with the Redis engine the state is in Redis and a lease
+// actor decides which partitions this node owns), the router that sends the presence of state-tracked
 // channels to them, and the webhook pool that delivers their batches to
 // `channel.proxy.state.endpoint` through the HTTP or gRPC sender. Started by node_runtime.cpp.
 #pragma once
@@ -10,6 +11,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/partition/lease_actor.hpp"
 #include "actors/partition/partition_actor.hpp"
 #include "actors/partition/presence_router.hpp"
 #include "actors/webhook/webhook_actor.hpp"
@@ -17,6 +19,10 @@
 
 namespace boost::asio {
 class io_context;
+}
+
+namespace herald::redis {
+class Router;
 }
 
 namespace herald {
@@ -28,17 +34,25 @@ struct ChannelStateRuntime {
   std::shared_ptr<const PresenceRouter> router;
   webhook_actor webhooks;  ///< the pool; invalid when disabled
   ChannelStateSenderPtr sender;  ///< the pool's transport; null when disabled
+  /// Redis engine: the lease actor (which partitions this node owns) and the connections of
+  /// the Redis store; invalid / null with the memory engine.
+  lease_actor leases;
+  std::shared_ptr<redis::Router> redis;
   std::string error;       ///< why it could not start (the node must not run)
 
   bool enabled() const { return !partitions.empty(); }
-  /// Stops the webhook pool and the partition actors (undelivered events of the memory store
-  /// are lost with them).
+  /// Redis engine, while the io threads still run (graceful stop): releases this node's
+  /// partition leases and ends its node lease, so that the other nodes take its partitions
+  /// and sweep what it leaves at their next round instead of after node_lease.
+  void leave() const;
+  /// Stops the webhook pool, the partition actors and the lease actor (undelivered events of
+  /// the memory store are lost with them; the Redis store keeps them for the next owner).
   void stop() const;
-  /// Closes the sender's connections; its io_context must run afterwards (node_runtime.cpp
-  /// polls it once more after the io threads stopped).
-  void close_transport() const {
-    if (sender) sender->close();
-  }
+  /// Closes the sender's connections and the Redis store's (failing what is in flight); their
+  /// io_context must run afterwards (node_runtime.cpp polls it once more after the io threads
+  /// stopped and the actors are done): a command in flight and its connection refer to each
+  /// other until then.
+  void close_transport() const;
 };
 
 /// True when the channels without namespace or some namespace set `state_proxy_enabled`.

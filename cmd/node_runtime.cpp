@@ -353,6 +353,8 @@ int run_node(Config config) {
     shutting_down = true;
     timer_tick.cancel();
     server.stop();
+    // Redis channel state: hand this node's partitions over while the io threads still run.
+    channel_state.leave();
     drain(std::chrono::steady_clock::now() + deadline_budget);
   });
 
@@ -371,8 +373,9 @@ int run_node(Config config) {
   channel_state.stop();
   // Clients that run on the io_context (the Redis engine's, the webhook sender's) and their
   // connections refer to each other until their close has run there: wait for the actors
-  // (an ending Redis engine actor posts its engine's close), close the sender, then run what
-  // is ready once more, or those clients outlive the process.
+  // (an ending Redis engine actor posts its engine's close), close the sender and the Redis
+  // channel state store, then run what is ready once more, or those clients outlive the
+  // process.
   system.await_all_actors_done();
   channel_state.close_transport();
   ioc.restart();

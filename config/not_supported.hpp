@@ -23,7 +23,6 @@ inline bool without_redis_broker(const Config& c) {
 inline bool without_redis_presence_manager(const Config& c) {
   return c.engine.type != "redis" || c.presence_manager.type != "redis";
 }
-inline bool without_memory_engine(const Config& c) { return c.engine.type != "memory"; }
 
 struct NotSupportedKey {
   /// Dotted key path. An array item is `name[]` (any index); `*` is any one segment
@@ -78,14 +77,12 @@ inline constexpr NotSupportedKey kNotSupportedYet[] = {
     {"client.connection_rate_limit"},
     {"client.channel_position_max_time_lag"},
     {"client.subscribe_to_user_personal_channel.enabled"},
-    // Channels. Channel state events keep their partitions in this process for now.
+    // Channels.
     {"channel.*.force_recovery_mode", "cache"},
     {"channel.*.subscribe_proxy_enabled"},
     {"channel.*.publish_proxy_enabled"},
     {"channel.*.sub_refresh_proxy_enabled"},
     {"channel.*.subscribe_stream_proxy_enabled"},
-    {"channel.*.state_proxy_enabled", {}, without_memory_engine,
-     "only with engine.type \"memory\""},
     // Client RPC.
     {"rpc.*.proxy_enabled"},
     {"rpc.ping.enabled"},

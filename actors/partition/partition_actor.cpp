@@ -138,7 +138,8 @@ class Logic {
                    st_.partition, report.dropped);
     if (!st_.owner) return;
     if (arm) arm_due(report.next_due_ms);
-    if (report.emitted > 0) pump();
+    // With a shared store the log may also hold what other nodes' writes appended.
+    if (report.emitted > 0 || report.log.backlog > 0) pump();
   }
 
   // -- reads -------------------------------------------------------------------------------
@@ -166,6 +167,10 @@ class Logic {
       housekeep();
       pump();
     } else {
+      if (ctx().gauges) {
+        ctx().gauges->set(st_.partition, LogStatus{});
+        ctx().publish_gauges(store().now_ms());
+      }
       cancel(st_.due_timer);
       if (st_.retry_timer) {  // waiting to retry: nothing is in flight any more
         cancel(st_.retry_timer);
@@ -323,8 +328,10 @@ class Logic {
     st_.retry_timer = schedule(PartitionTimer::retry, wait);
   }
 
+  /// The gauges count the partitions this node owns (a shared store's other partitions are
+  /// other nodes' to report).
   void gauge(const LogStatus& status) {
-    if (!ctx().gauges) return;
+    if (!ctx().gauges || !st_.owner) return;
     ctx().gauges->set(st_.partition, status);
     ctx().publish_gauges(store().now_ms());
   }

@@ -100,7 +100,7 @@ func (r *stateRecorder) wait(t *testing.T, channel string, n int, timeout time.D
 func startStateServer(t *testing.T, rec *stateRecorder) *Server {
 	t.Helper()
 	if clusterMode() {
-		t.Skip("channel state events run on the memory engine only so far")
+		t.Skip("this server runs the memory engine; state_events_redis_test.go covers the Redis engine")
 	}
 	if os.Getenv("HERALD_BIN") == "" {
 		t.Skip("HERALD_BIN is not set")

@@ -154,30 +154,17 @@ TEST(ConfigLoader, MissingFileIsAnError) {
       << joined(r.errors);
 }
 
-// The seed configs parse verbatim: every key known, no warning. The one without channel state
-// events loads; the two that switch the events on do so with the Redis engine, where they do
-// not work yet (their partitions live in one process): both are refused with exactly this.
-TEST(ConfigLoader, SeedConfigsLoadOrAreRefusedExactly) {
-  const std::vector<std::string> state_refused = {
-      "channel.namespaces[0].state_proxy_enabled: not supported yet (only with engine.type "
-      "\"memory\")"};
-  LoadResult b = load_config_file(fixture("seed_channel_state.json"), kNoEnv);
-  ASSERT_TRUE(b.config) << joined(b.errors);
-  EXPECT_TRUE(b.warnings.empty()) << joined(b.warnings);
-  EXPECT_EQ(b.config->engine.type, "redis");
-
-  LoadResult a = load_config_file(fixture("seed_state_minimal.json"), kNoEnv);
-  EXPECT_FALSE(a.config);
-  EXPECT_EQ(a.errors, state_refused);
-  EXPECT_TRUE(a.warnings.empty()) << joined(a.warnings);
-
-  // Its Redis presence manager beside the Redis engine is fine.
-  LoadResult c = load_config_file(fixture("seed_presence_manager.json"), kNoEnv);
-  EXPECT_FALSE(c.config);
-  EXPECT_EQ(c.errors, state_refused);
-  EXPECT_TRUE(c.warnings.empty()) << joined(c.warnings);
-
-  // The same keys with the memory engine: channel state events work there.
+// The seed configs parse verbatim and load: every key known, no warning, no error — the two
+// that switch channel state events on do so with the Redis engine (the shared Redis store).
+TEST(ConfigLoader, SeedConfigsLoad) {
+  for (const char* name :
+       {"seed_channel_state.json", "seed_state_minimal.json", "seed_presence_manager.json"}) {
+    LoadResult r = load_config_file(fixture(name), kNoEnv);
+    ASSERT_TRUE(r.config) << name << ": " << joined(r.errors);
+    EXPECT_TRUE(r.warnings.empty()) << name << ": " << joined(r.warnings);
+    EXPECT_EQ(r.config->engine.type, "redis") << name;
+  }
+  // The same keys with the memory engine: channel state events work there too.
   LoadResult m = load_config_file(fixture("seed_state_minimal.json"),
                                   {{"HERALD_ENGINE_TYPE", "memory"}});
   EXPECT_TRUE(m.config) << joined(m.errors);
@@ -235,8 +222,6 @@ TEST(ConfigLoader, FullConfigIsRefusedForExactlyItsMissingFeatures) {
                     "client.proxy.connect.enabled: not supported yet",
                     "client.subscribe_to_user_personal_channel.enabled: not supported yet",
                     "channel.namespaces[0].subscribe_proxy_enabled: not supported yet",
-                    "channel.namespaces[0].state_proxy_enabled: not supported yet (only with "
-                    "engine.type \"memory\")",
                     "channel.namespaces[2].publish_proxy_enabled: not supported yet",
                     "rpc.without_namespace.proxy_enabled: not supported yet",
                     "grpc_api.enabled: not supported yet",

@@ -121,12 +121,6 @@ const std::vector<Case>& cases() {
       {R"({"channel": {"proxy": {"subscribe_stream": {"endpoint": "grpc://b:1"}},
                        "namespaces": [{"name": "ns", "subscribe_stream_proxy_enabled": true}]}})",
        {"channel.namespaces[0].subscribe_stream_proxy_enabled: not supported yet"}},
-      {R"({"engine": {"type": "redis"},
-           "channel": {"proxy": {"state": {"endpoint": "http://b/state"}},
-                       "namespaces": [{"name": "ns", "presence": true,
-                                       "state_proxy_enabled": true}]}})",
-       {"channel.namespaces[0].state_proxy_enabled: not supported yet (only with engine.type "
-        "\"memory\")"}},
       // Client RPC.
       {R"({"rpc": {"proxy": {"endpoint": "http://b/rpc"},
                    "without_namespace": {"proxy_enabled": true}}})",
@@ -347,9 +341,7 @@ TEST(ConfigNotSupported, ABadValueIsBadAndRefused) {
                     "the same namespace (channel state events are derived from presence)",
                     "channel.namespaces[0].state_proxy_enabled: requires "
                     "channel.proxy.state.endpoint (an http:// or https:// URL or "
-                    "grpc://host:port)",
-                    "channel.namespaces[0].state_proxy_enabled: not supported yet (only with "
-                    "engine.type \"memory\")"}))
+                    "grpc://host:port)"}))
       << joined(r.errors);
 }
 

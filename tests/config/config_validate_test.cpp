@@ -208,12 +208,13 @@ TEST(ConfigValidate, StateProxyWithoutNamespaceNamesItsPath) {
                   "in the same namespace (channel state events are derived from presence)",
                   "channel.without_namespace.state_proxy_enabled: requires "
                   "channel.proxy.state.endpoint (an http:// or https:// URL or grpc://host:port)"});
-  // Channel state events keep their partitions in this process: one node, the memory engine.
-  c.engine.type = "redis";
+  // With presence and an endpoint it is valid on either engine (Redis: a shared store).
   c.channel.without_namespace.presence = true;
   c.channel.proxy.state.endpoint = "http://b/state";
-  expect_only(c, {"channel.without_namespace.state_proxy_enabled: not supported yet (only with "
-                  "engine.type \"memory\")"});
+  for (const char* engine : {"memory", "redis"}) {
+    c.engine.type = engine;
+    expect_only(c, {});
+  }
 }
 
 TEST(ConfigValidate, ChannelStateOfEveryEngine) {

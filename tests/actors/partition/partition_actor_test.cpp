@@ -402,5 +402,45 @@ TEST_F(PartitionActorTest, LostNodesAreSweptByTheOwner) {
   EXPECT_EQ(ev[2].reason, "node_lost");
 }
 
+// A shared store: another node's writes append events and make vacated events due without
+// this actor knowing; the owner's poll finds both, and delivers.
+TEST_F(PartitionActorTest, TheOwnerOfASharedStorePollsForOtherNodesWrites) {
+  auto ctx = std::make_shared<PartitionContext>(*ctx_);
+  ctx->poll_interval = 250ms;
+  ctx_ = ctx;
+  auto p = spawn();
+  auto other_node = [&](PresenceChange::Kind kind) {
+    memory_->apply(0, "node-2", {PresenceChange{kind, "ch", {"u", "c9", "", ""}, 60000, {}}},
+                   [](StoreResult<StoreReport>) {});
+  };
+  other_node(PresenceChange::Kind::add);
+  tick(249ms);
+  EXPECT_TRUE(delivered().empty());
+  tick(1ms);  // the poll
+  auto ev = delivered();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].type, Type::occupied);
+  other_node(PresenceChange::Kind::remove);
+  tick(5000ms);  // due while polling: fired at the first poll after it
+  ev = delivered();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].type, Type::vacated);
+  EXPECT_EQ(log_size(), 0u);
+}
+
+// The gauges sum the partitions this node owns: a non-owner's writes do not count, and a
+// partition given up stops counting.
+TEST_F(PartitionActorTest, GaugesCountOwnedPartitionsOnly) {
+  sink_->hold = true;
+  auto owner = spawn(0);
+  auto other = spawn(1, /*owner=*/false);
+  add(owner, "a", "c1");  // delivery held: one waiting
+  add(other, "b", "c1");  // waits in partition 1, another node's to report
+  EXPECT_EQ(counters_->queue_length, 1);
+  caf::anon_send(owner, own_atom::value, false);
+  run();
+  EXPECT_EQ(counters_->queue_length, 0);
+}
+
 }  // namespace
 }  // namespace herald

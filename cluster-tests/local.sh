@@ -39,7 +39,7 @@ if [ -z "${HERALD_ENGINE_TYPE:-}" ]; then   # as run.sh: a build without the Red
     HERALD_ENGINE_TYPE=redis
   fi
 fi
-HERALD_STATE_EVENTS=${HERALD_STATE_EVENTS:-false}   # as run.sh: opt-in until they land
+HERALD_STATE_EVENTS=${HERALD_STATE_EVENTS:-true}   # as run.sh
 nodes=()
 for i in 1 2 3; do
   HERALD_ENGINE_TYPE=$HERALD_ENGINE_TYPE HERALD_ENGINE_REDIS_ADDRESS="redis://127.0.0.1:$REDIS_PORT" \

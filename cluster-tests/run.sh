@@ -8,8 +8,8 @@
 # env: HERALD_SOURCE=worktree|REV   what to build (scripts/docker-build-offline.sh --source)
 #      HERALD_IMAGE + RUNNER_IMAGE               use these images, build nothing
 #      HERALD_ENGINE_TYPE=redis|memory           force it instead of probing the image
-#      HERALD_STATE_EVENTS=true                  run the channel state event scenarios (off by
-#                                                default until the feature has landed)
+#      HERALD_STATE_EVENTS=false                 skip the channel state event scenarios (on by
+#                                                default)
 #      CLUSTER_ONLY=a,b                           run only these scenarios
 #      COMPOSE_PROJECT_NAME (herald-cluster-tests), CLUSTER_KEEP=1 (leave it up, for debugging)
 #      CLUSTER_TESTS_BUDGET=SECONDS   (CI) stop a build that would overrun and SKIP, saying so
@@ -112,25 +112,21 @@ if [ -z "${HERALD_ENGINE_TYPE:-}" ]; then
     HERALD_ENGINE_TYPE=redis
   fi
 fi
-# Channel state events on the cluster: loaded by checkconfig is not delivered (a build may
-# load the keys before it sends anything), so the state-event scenarios run only when
-# HERALD_STATE_EVENTS=true (flip the default here once they work on the Redis engine); the
-# probe says why they are off: what checkconfig answers, or why the node refuses to start.
+# Channel state events on the cluster: on unless HERALD_STATE_EVENTS=false. An image built
+# before they worked on the Redis engine refuses the key: then they are off and the summary
+# says why (asking for them with such an image is an error).
 if out=$(check -e HERALD_CHANNEL_NAMESPACES_CHAT_STATE_PROXY_ENABLED=true 2>&1); then
-  log=$(start_log HERALD_ENGINE_TYPE="$HERALD_ENGINE_TYPE" \
-          HERALD_CHANNEL_NAMESPACES_CHAT_STATE_PROXY_ENABLED=true)
-  refusal=$(grep -E 'level=(error|critical)' <<<"$log" | head -n 1 | sed -E 's/^.*level=[a-z]+ //' || true)
-  CLUSTER_STATE_NOTE=${refusal:+"engine.type $HERALD_ENGINE_TYPE with state events refuses to start: $refusal"}
-  CLUSTER_STATE_NOTE=${CLUSTER_STATE_NOTE:-"this build's checkconfig accepts state_proxy_enabled"}
+  HERALD_STATE_EVENTS=${HERALD_STATE_EVENTS:-true}
+  CLUSTER_STATE_NOTE="HERALD_STATE_EVENTS=$HERALD_STATE_EVENTS"
 elif grep -q 'state_proxy_enabled: not supported yet' <<<"$out"; then
   CLUSTER_STATE_NOTE="this build refuses state_proxy_enabled (not supported yet)"
   if [ "${HERALD_STATE_EVENTS:-false}" = true ]; then
     echo "HERALD_STATE_EVENTS=true, but $CLUSTER_STATE_NOTE" >&2; exit 1
   fi
+  HERALD_STATE_EVENTS=false
 else
   echo "$out" >&2; echo "cluster-tests/herald.json is refused with state events on" >&2; exit 1
 fi
-HERALD_STATE_EVENTS=${HERALD_STATE_EVENTS:-false}
 export HERALD_ENGINE_TYPE HERALD_STATE_EVENTS CLUSTER_STATE_NOTE
 echo "== cluster: engine $HERALD_ENGINE_TYPE, state events $HERALD_STATE_EVENTS, project $COMPOSE_PROJECT_NAME"
 mark "probe"

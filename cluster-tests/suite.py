@@ -296,8 +296,7 @@ def missing(what):
         return "needs two nodes or more"
     if what == "state" and not STATE_EVENTS:
         note = os.environ.get("CLUSTER_STATE_NOTE", "")
-        return ("channel state events not switched on (HERALD_STATE_EVENTS=true runs these; "
-                "off until the feature lands)" + (f": {note}" if note else ""))
+        return ("channel state events not switched on" + (f": {note}" if note else ""))
     if what in ("state", "solo") and not RECEIVER:
         return "no webhook recorder (CLUSTER_RECEIVER)"
     if what == "solo" and not SOLO:

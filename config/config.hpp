@@ -17,6 +17,14 @@
 
 namespace herald {
 
+/// A Centrifugo section for a feature Herald does not have yet (a transport, an endpoint,
+/// an exporter): only `enabled` is read, and validation refuses it when true. The section's
+/// other keys are Centrifugo's and accepted without a warning (kFieldOtherKeysIgnored):
+/// they configure something that cannot be on.
+struct UnimplementedSectionConfig {
+  bool enabled = false;  ///< true: not supported yet (refused)
+};
+
 /// The `http_server` section: the public listener (WebSocket, HTTP API, metrics...).
 struct HttpServerConfig {
   std::string address;   ///< bind address; "" = all interfaces
@@ -36,6 +44,11 @@ struct HttpServerConfig {
   /// 30 s, fixed.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
   TlsConfig tls;  ///< TLS: enabled is refused until Herald serves TLS
+  // Centrifugo listener features Herald does not have yet: refused when on.
+  UnimplementedSectionConfig tls_autocert;  ///< ACME certificates (Let's Encrypt)
+  UnimplementedSectionConfig http3;         ///< HTTP/3 (QUIC)
+  UnimplementedSectionConfig internal_tls;  ///< TLS of the internal listener
+  bool tls_external = false;                ///< TLS on the external port only
 };
 
 /// The `log` section.
@@ -50,6 +63,8 @@ struct TokenConfig {
   std::string rsa_public_key;      ///< RS256/384/512 public key, PEM
   std::string ecdsa_public_key;    ///< ES256/384/512 public key, PEM
   std::string jwks_public_endpoint;  ///< JWKS URL (http/https): not supported yet (refused)
+  /// A second HMAC key accepted during a rotation: not supported yet (refused).
+  std::string hmac_previous_secret_key;
   std::string audience;            ///< required `aud` value; "" = not checked
   std::string audience_regex;      ///< `aud` must match; groups usable in the JWKS URL
   std::string issuer;              ///< required `iss` value; "" = not checked
@@ -192,13 +207,6 @@ struct ShutdownConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  ///< graceful stop budget
 };
 
-/// A Centrifugo section for a feature Herald does not have yet (a transport, an endpoint,
-/// an exporter): only `enabled` is read, and validation refuses it when true. The section's
-/// other keys are Centrifugo's and accepted without a warning (kFieldOtherKeysIgnored):
-/// they configure something that cannot be on.
-struct UnimplementedSectionConfig {
-  bool enabled = false;  ///< true: not supported yet (refused)
-};
 
 /// One `consumers[]` item (Kafka, PostgreSQL outbox, ...): refused when enabled.
 struct ConsumerConfig : UnimplementedSectionConfig {

@@ -60,11 +60,16 @@ struct ChannelOptions {
   std::string subscribe_stream_proxy_name;  ///< "" or "default" = channel.proxy.subscribe_stream
   bool subscribe_stream_proxy_bidirectional = false;  ///< bidirectional stream proxy
   /// Channel state events (Centrifugo PRO): occupied/vacated to channel.proxy.state.
-  /// Requires presence in the same options and channel.proxy.state.endpoint. With the memory
-  /// engine only for now (refused with the Redis engine).
+  /// Requires presence in the same options and channel.proxy.state.endpoint.
   bool state_proxy_enabled = false;
   /// Which state events to send: "occupied", "vacated"; empty = both.
   std::vector<std::string> state_events;
+  // Centrifugo namespace features Herald does not have yet: refused when set.
+  bool allow_tags_filter = false;  ///< subscribers filter publications by tags
+  /// "" or "stream" (PUB/SUB with history) work; map and shared poll types are refused.
+  std::string subscription_type;
+  /// "" (empty data refused, as Herald does); "json", "json_object", "binary": refused.
+  std::string publication_data_format;
 
   /// Whether channels keep a history stream (both a size and a retention are set).
   bool has_history() const { return history_size > 0 && history_ttl.count() > 0; }

@@ -24,6 +24,10 @@ void visit_fields(C& c, V&& v) {
   v("read_header_timeout", c.read_header_timeout, kFieldPlain);
   v("read_timeout", c.read_timeout, kFieldPlain);
   v("tls", c.tls, kFieldPlain);
+  v("tls_autocert", c.tls_autocert, kFieldOtherKeysIgnored);
+  v("http3", c.http3, kFieldOtherKeysIgnored);
+  v("internal_tls", c.internal_tls, kFieldOtherKeysIgnored);
+  v("tls_external", c.tls_external, kFieldPlain);
 }
 
 template <ConfigOf<LogConfig> C, class V>
@@ -38,6 +42,7 @@ void visit_fields(C& c, V&& v) {
   v("rsa_public_key", c.rsa_public_key, kFieldPlain);
   v("ecdsa_public_key", c.ecdsa_public_key, kFieldPlain);
   v("jwks_public_endpoint", c.jwks_public_endpoint, kFieldPlain);
+  v("hmac_previous_secret_key", c.hmac_previous_secret_key, kFieldPlain);
   v("audience", c.audience, kFieldPlain);
   v("audience_regex", c.audience_regex, kFieldPlain);
   v("issuer", c.issuer, kFieldPlain);

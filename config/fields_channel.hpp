@@ -46,6 +46,9 @@ void visit_fields(C& c, V&& v) {
     kFieldPlain);
   v("state_proxy_enabled", c.state_proxy_enabled, kFieldPlain);
   v("state_events", c.state_events, kFieldPlain);
+  v("allow_tags_filter", c.allow_tags_filter, kFieldPlain);
+  v("subscription_type", c.subscription_type, kFieldPlain);
+  v("publication_data_format", c.publication_data_format, kFieldPlain);
 }
 
 template <ConfigOf<NamespaceConfig> C, class V>

@@ -57,6 +57,11 @@ inline constexpr NotSupportedKey kNotSupportedYet[] = {
     // One listener: no internal port or address.
     {"http_server.internal_address"},
     {"http_server.internal_port"},
+    {"http_server.internal_tls.enabled"},
+    {"http_server.tls_external"},
+    // Listener features.
+    {"http_server.tls_autocert.enabled"},
+    {"http_server.http3.enabled"},
     // Redis options the Redis engine does not have.
     {"*.redis.address", "unix:*"},
     {"*.redis.cluster_address", "unix:*"},
@@ -73,12 +78,17 @@ inline constexpr NotSupportedKey kNotSupportedYet[] = {
     {"client.proxy.connect.enabled"},
     {"client.proxy.refresh.enabled"},
     {"client.*.jwks_public_endpoint"},
+    {"client.*.hmac_previous_secret_key"},
     {"client.user_id_http_header"},
     {"client.connection_rate_limit"},
     {"client.channel_position_max_time_lag"},
     {"client.subscribe_to_user_personal_channel.enabled"},
     // Channels.
     {"channel.*.force_recovery_mode", "cache"},
+    {"channel.*.allow_tags_filter"},
+    {"channel.*.subscription_type", "map*"},
+    {"channel.*.subscription_type", "shared_poll"},
+    {"channel.*.publication_data_format"},
     {"channel.*.subscribe_proxy_enabled"},
     {"channel.*.publish_proxy_enabled"},
     {"channel.*.sub_refresh_proxy_enabled"},

@@ -64,6 +64,7 @@ using conn_gone_atom = caf::atom_constant<caf::atom("conn_gone")>;
 using pres_drop_atom = caf::atom_constant<caf::atom("pres_drop")>;
 using own_atom = caf::atom_constant<caf::atom("own")>;
 using nodes_lost_atom = caf::atom_constant<caf::atom("nodes_lost")>;
+using wh_forget_atom = caf::atom_constant<caf::atom("wh_forget")>;
 using task_atom = caf::atom_constant<caf::atom("task")>;
 
 // -- payloads -------------------------------------------------------------------------------

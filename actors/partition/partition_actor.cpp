@@ -175,9 +175,14 @@ class Logic {
       if (st_.retry_timer) {  // waiting to retry: nothing is in flight any more
         cancel(st_.retry_timer);
         st_.delivering = false;
+      } else if (st_.delivering && ctx().sink) {
+        // The pool would retry the batch in flight until the backend takes it, for a
+        // partition the next owner delivers anyway: give it up there. Its answer (false)
+        // ends the delivery here; were it already sent, the next owner repeats it, which ids
+        // make harmless.
+        self_->request(ctx().sink, caf::infinite, wh_forget_atom::value, st_.partition)
+            .then([](uint32_t) {}, [](caf::error&) {});
       }
-      // A batch in flight still finishes (and is acknowledged): the next owner may repeat
-      // it, which ids make harmless.
     }
   }
 
@@ -295,6 +300,10 @@ class Logic {
   }
 
   void delivered(bool ok, uint64_t last) {
+    if (!ok && !st_.owner) {  // given up on losing ownership (wh_forget): not a failure
+      st_.delivering = false;
+      return;
+    }
     if (!ok) return failed("deliver", "the webhook pool reported a failure");
     // Acknowledged only now: a crash before this line delivers the batch again.
     store().ack(st_.partition, last, post<LogStatus>([this](StoreResult<LogStatus>& r) {

@@ -28,7 +28,8 @@
 // the events are acknowledged in the store and the next batch goes. `false`, an error or
 // a timeout: the same events (and maybe more) go again after a backoff (100 ms doubling up to
 // 20 s by default), so delivery is at-least-once and in order; ids let the backend drop
-// repeats.
+// repeats. On losing ownership with a batch in flight it sends wh_forget(partition): the pool
+// stops retrying that batch (the new owner delivers from the oldest unacknowledged event).
 //
 // Private: task(PartitionTask) runs a store callback inside the actor; timer(kind, id) is
 // one of its TimerService timers.
@@ -61,7 +62,8 @@ using partition_actor = presence_actor::extend<
 
 /// Where batches go: the webhook pool (actors/webhook), or a fake in tests.
 using state_sink_actor =
-    caf::typed_actor<caf::replies_to<deliver_atom, uint32_t, ChannelStateBatch>::with<bool>>;
+    caf::typed_actor<caf::replies_to<deliver_atom, uint32_t, ChannelStateBatch>::with<bool>,
+                     caf::replies_to<wh_forget_atom, uint32_t>::with<uint32_t>>;
 
 /// Undelivered events per partition, summed into ChannelStateCounters' gauges.
 class PartitionGauges {

@@ -48,7 +48,6 @@
 
 namespace herald {
 
-using wh_forget_atom = caf::atom_constant<caf::atom("wh_forget")>;
 using wh_sent_atom = caf::atom_constant<caf::atom("wh_sent")>;
 
 using webhook_actor =

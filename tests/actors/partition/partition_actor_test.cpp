@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 /// is delivered from inside its actor only).
 struct SinkLog {
   std::vector<std::pair<uint32_t, ChannelStateBatch>> calls;
+  std::vector<uint32_t> forgotten;  ///< wh_forget(partition) calls
   std::vector<bool> answers;  ///< answered in order; then `answer`
   bool answer = true;
   bool hold = false;
@@ -43,6 +44,14 @@ fake_sink_actor spawn_sink(caf::actor_system& sys, std::shared_ptr<SinkLog> log)
             rp.deliver(log->answer);
           }
           return rp;
+        },
+        [=](wh_forget_atom, uint32_t partition) -> uint32_t {
+          // As the pool: what it holds is answered `false`.
+          log->forgotten.push_back(partition);
+          auto held = std::move(log->held);
+          log->held.clear();
+          for (auto& rp : held) rp.deliver(false);
+          return static_cast<uint32_t>(held.size());
         },
         [=](released_atom, bool ok) {
           if (log->held.empty()) return;
@@ -381,6 +390,27 @@ TEST_F(PartitionActorTest, LosingOwnershipStopsTimersAndDelivery) {
   EXPECT_EQ(ev[1].type, Type::occupied);
   EXPECT_EQ(ev[1].id, ev[0].id);
   EXPECT_EQ(ev[2].type, Type::vacated);
+  EXPECT_EQ(log_size(), 0u);
+}
+
+TEST_F(PartitionActorTest, LosingOwnershipWithABatchInFlightGivesItUpInThePool) {
+  sink_->hold = true;  // the pool is still retrying it
+  auto p = spawn();
+  add(p, "a", "c1");
+  ASSERT_EQ(sink_->calls.size(), 1u);
+  EXPECT_TRUE(sink_->forgotten.empty());
+  caf::anon_send(p, own_atom::value, false);
+  run();
+  ASSERT_EQ(sink_->forgotten, std::vector<uint32_t>{0});
+  EXPECT_EQ(counters_->retried.load(), 0u);  // given up, not failed: no retry here either
+  tick(60000ms);
+  EXPECT_EQ(sink_->calls.size(), 1u);
+  EXPECT_EQ(log_size(), 1u);  // not acknowledged: the next owner delivers it
+  sink_->hold = false;
+  caf::anon_send(p, own_atom::value, true);
+  run();
+  ASSERT_EQ(sink_->calls.size(), 2u);
+  EXPECT_EQ(sink_->calls[1].second[0].id, sink_->calls[0].second[0].id);
   EXPECT_EQ(log_size(), 0u);
 }
 

@@ -200,7 +200,17 @@ class Client:
             # SDKs send both: `recover` alone only marks the reply was_recovering.
             params.update(recoverable=True, recover=True, offset=recover_from[0],
                           epoch=recover_from[1])
-        res = self.call("subscribe", params)
+        # A temporary error (e.g. 100 while this node's Redis connections come back after a
+        # Redis restart) is retried, as the SDKs do, for up to 10 s.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                res = self.call("subscribe", params)
+                break
+            except AssertionError as e:
+                if "'temporary': True" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         with self._lock:
             self.pubs.setdefault(channel, []).extend(res.get("publications", []))
             self.subscribed.add(channel)

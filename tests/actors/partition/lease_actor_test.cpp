@@ -99,7 +99,9 @@ class LeaseActorTest : public ::testing::Test {
     if (router_) router_->close();
   }
 
-  Node& start(const std::string& uid, std::chrono::milliseconds lease = 400ms) {
+  /// `lease`: long enough that a node's lease cannot lapse between two ticks of a test on a
+  /// loaded machine (sanitizers, parallel builds); the lapse tests give the dying node less.
+  Node& start(const std::string& uid, std::chrono::milliseconds lease = 3000ms) {
     auto n = std::make_unique<Node>();
     n->uid = uid;
     auto ctx = std::make_shared<LeaseContext>();
@@ -218,15 +220,15 @@ TEST_F(LeaseActorTest, AGracefulStopHandsEverythingOverAtTheNextRound) {
 TEST_F(LeaseActorTest, ADeadNodeLapsesAndItsPartitionsAreTaken) {
   auto& a = start("A");
   tick(a);
-  auto& b = start("B");
+  auto& b = start("B", 1500ms);
   tick(b);
   tick(a);
   tick(b);
   ASSERT_EQ(settled_owned(b).size(), kPartitions / 2);
-  // B dies without a word: its leases (400 ms) lapse in Redis.
+  // B dies without a word: its leases (1.5 s) lapse in Redis.
   caf::anon_send_exit(b.actor, caf::exit_reason::kill);
   b.actor = nullptr;
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (settled_owned(a).size() < kPartitions) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "B's partitions were not taken";
     std::this_thread::sleep_for(50ms);

@@ -97,7 +97,7 @@ class Logic {
 
   /// Everything queued goes in one store call; what arrives meanwhile waits for the next.
   void flush() {
-    if (st_.writing || st_.queued.empty()) return;
+    if (st_.writing || st_.write_retry_timer || st_.queued.empty()) return;
     st_.writing = true;
     auto writes = std::move(st_.queued);
     st_.queued.clear();
@@ -105,24 +105,46 @@ class Logic {
     std::vector<caf::typed_response_promise<bool>> promises;
     changes.reserve(writes.size());
     promises.reserve(writes.size());
+    std::vector<PresenceChange> removes;  // kept in case the call fails
     for (auto& w : writes) {
+      if (w.change.kind == PresenceChange::Kind::remove) removes.push_back(w.change);
       changes.push_back(std::move(w.change));
       promises.push_back(std::move(w.rp));
     }
-    store().apply(st_.partition, ctx().node, std::move(changes),
-                  post<StoreReport>([this, promises](StoreResult<StoreReport>& r) mutable {
-                    st_.writing = false;
-                    if (r.ok()) {
-                      for (auto& rp : promises) rp.deliver(true);
-                      account(r.value, true);
-                    } else {
-                      spdlog::error("msg=\"channel state: presence write failed\" partition={} "
-                                    "error=\"{}\"",
-                                    st_.partition, r.error);
-                      for (auto& rp : promises) rp.deliver(to_caf_error(ErrorCode::internal));
-                    }
-                    flush();
-                  }));
+    store().apply(
+        st_.partition, ctx().node, std::move(changes),
+        post<StoreReport>([this, promises, removes](StoreResult<StoreReport>& r) mutable {
+          st_.writing = false;
+          if (r.ok()) {
+            st_.write_backoff = std::chrono::milliseconds(0);
+            for (auto& rp : promises)
+              if (rp.pending()) rp.deliver(true);
+            account(r.value, true);
+          } else {
+            spdlog::error("msg=\"channel state: presence write failed\" partition={} "
+                          "error=\"{}\" removes_kept={}",
+                          st_.partition, r.error, removes.size());
+            for (auto& rp : promises)
+              if (rp.pending()) rp.deliver(to_caf_error(ErrorCode::internal));
+            if (!removes.empty()) return retry_removes(std::move(removes));
+          }
+          flush();
+        }));
+  }
+
+  /// Failed removes go first again after a backoff: applying them after a newer add of the
+  /// same client would undo that add. Remove is idempotent, so repeating one is safe.
+  void retry_removes(std::vector<PresenceChange> removes) {
+    std::vector<PartitionActorState::Write> again;
+    again.reserve(removes.size() + st_.queued.size());
+    for (auto& c : removes) again.push_back(PartitionActorState::Write{std::move(c), {}});
+    for (auto& w : st_.queued) again.push_back(std::move(w));
+    st_.queued = std::move(again);
+    const auto& c = ctx();
+    st_.write_backoff = st_.write_backoff.count() == 0
+                            ? c.retry_min
+                            : std::min(st_.write_backoff * 2, c.retry_max);
+    st_.write_retry_timer = schedule(PartitionTimer::write_retry, st_.write_backoff);
   }
 
   /// Counts what a store call did; the owner re-arms its timer and delivers what was emitted.
@@ -221,6 +243,10 @@ class Logic {
       if (id != st_.due_timer) return;  // re-armed or cancelled meanwhile
       st_.due_timer = 0;
       housekeep();
+    } else if (kind == PartitionTimer::write_retry) {
+      if (id != st_.write_retry_timer) return;
+      st_.write_retry_timer = 0;
+      flush();
     } else {
       if (id != st_.retry_timer) return;
       st_.retry_timer = 0;

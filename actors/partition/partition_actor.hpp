@@ -10,6 +10,9 @@
 //       Answered once the store applied it.
 //   pres_rm(channel, ClientInfo)                 -> true | error 100
 //       pres_drop(..., unsubscribe).
+//   A remove the store failed (Redis unreachable) is answered with error 100 and still kept:
+//   it goes again after a backoff, before any newer write (nobody else would repeat it: its
+//   client has unsubscribed or gone).
 //   pres_drop(channel, ClientInfo, StateReason)  -> true | error 100
 //       Removes an entry; the last one makes `vacated` due after the delay, with `reason`.
 //   presence(channel)                            -> PresenceMap | error 100
@@ -126,7 +129,7 @@ struct PartitionTask {
 };
 
 /// Timers of a partition actor.
-enum class PartitionTimer : uint8_t { due, retry };
+enum class PartitionTimer : uint8_t { due, retry, write_retry };
 
 using partition_actor_impl_type = partition_actor::extend<
     caf::reacts_to<task_atom, PartitionTask>,
@@ -142,6 +145,10 @@ struct PartitionActorState {
   };
   std::vector<Write> queued;  ///< writes waiting for the store call in flight
   bool writing = false;       ///< a store apply is in flight
+  /// Removes whose store call failed wait at the head of `queued` for this timer (nothing
+  /// newer is written before them); the backoff doubles as the delivery's does.
+  TimerService::TimerId write_retry_timer = 0;
+  std::chrono::milliseconds write_backoff{0};
   bool housekeeping = false;  ///< sweep + fire_due in flight
   std::vector<std::string> lost_nodes;  ///< to sweep at the next housekeeping
   bool housekeep_again = false;

@@ -68,12 +68,17 @@ class CountingStore final : public PartitionStore {
  public:
   explicit CountingStore(std::shared_ptr<MemoryPartitionStore> inner) : inner_(std::move(inner)) {}
   std::vector<size_t> apply_sizes;
+  int fail_applies = 0;  ///< the next this many apply calls fail (Redis unreachable)
 
   uint32_t num_partitions() const override { return inner_->num_partitions(); }
   int64_t now_ms() const override { return inner_->now_ms(); }
   void apply(uint32_t p, std::string node, std::vector<PresenceChange> changes,
              Callback<StoreReport> done) override {
     apply_sizes.push_back(changes.size());
+    if (fail_applies > 0) {
+      --fail_applies;
+      return done(StoreResult<StoreReport>{"not connected to Redis", {}});
+    }
     inner_->apply(p, std::move(node), std::move(changes), std::move(done));
   }
   void presence(uint32_t p, std::string ch, Callback<PresenceMapResult> done) override {
@@ -215,6 +220,39 @@ TEST_F(PartitionActorTest, ResubscribeWithinTheDelayCancelsVacated) {
   auto ev = delivered();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].type, Type::occupied);
+}
+
+TEST_F(PartitionActorTest, AFailedRemoveIsKeptAndGoesAgainBeforeNewerWrites) {
+  auto p = spawn();
+  ASSERT_TRUE(add(p, "ch", "c1"));
+  store_->fail_applies = 1;
+  EXPECT_FALSE(rm(p, "ch", "c1"));  // the caller hears of the failure...
+  // ... and a newer write of the same client waits behind the kept remove.
+  caf::anon_send(p, pres_add_atom::value, std::string("ch"), ClientInfo{"u", "c1", "", ""},
+                 int64_t{60000});
+  run();
+  EXPECT_EQ(store_->apply_sizes, (std::vector<size_t>{1, 1}));
+  tick(99ms);
+  EXPECT_EQ(store_->apply_sizes.size(), 2u);
+  tick(1ms);  // retry_min: the remove, then the add, in one call
+  EXPECT_EQ(store_->apply_sizes, (std::vector<size_t>{1, 1, 2}));
+  tick(10000ms);  // the add cancelled the vacated the remove made due
+  ASSERT_EQ(delivered().size(), 1u);
+
+  // Alone, a kept remove vacates the channel once the store is back.
+  store_->fail_applies = 2;
+  EXPECT_FALSE(rm(p, "ch", "c1"));
+  tick(100ms);  // fails again: the backoff doubles
+  EXPECT_EQ(store_->apply_sizes.size(), 5u);
+  tick(199ms);
+  EXPECT_EQ(store_->apply_sizes.size(), 5u);
+  tick(1ms);
+  EXPECT_EQ(store_->apply_sizes.size(), 6u);
+  tick(5000ms);
+  auto ev = delivered();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].type, Type::vacated);
+  EXPECT_EQ(ev[1].reason, "unsubscribe");
 }
 
 TEST_F(PartitionActorTest, DropCarriesItsReason) {

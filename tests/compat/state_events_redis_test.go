@@ -8,9 +8,7 @@ package compat
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -197,69 +195,7 @@ func TestStateEventsRedisChurn(t *testing.T) {
 	sn := redisStateNodes(t, rec, 2)
 	for _, seed := range []int64{3, 11, 2025} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(seed))
-			prefix := unique("st:rchurn") + "-"
-			const nChannels, nClients, steps = 24, 8, 400
-			clients := make([]*stateClient, nClients)
-			subs := make([]map[string]bool, nClients)
-			node := func() *Server { return sn.nodes[rng.Intn(len(sn.nodes))] }
-			for i := range clients {
-				clients[i] = newStateClient(t, node())
-				subs[i] = map[string]bool{}
-			}
-			for step := 0; step < steps; step++ {
-				i := rng.Intn(nClients)
-				ch := prefix + strconv.Itoa(rng.Intn(nChannels))
-				switch op := rng.Intn(10); {
-				case op < 5:
-					if !subs[i][ch] {
-						clients[i].do(t, "subscribe", ch)
-						subs[i][ch] = true
-					}
-				case op < 9:
-					if subs[i][ch] {
-						clients[i].do(t, "unsubscribe", ch)
-						delete(subs[i], ch)
-					}
-				default:
-					clients[i].c.ws.Close()
-					clients[i] = newStateClient(t, node())
-					subs[i] = map[string]bool{}
-				}
-				if rng.Intn(40) == 0 {
-					time.Sleep(time.Duration(rng.Intn(int(stateDelay/time.Millisecond)*3/2)) * time.Millisecond)
-				}
-			}
-			time.Sleep(stateDelay + 2500*time.Millisecond)
-			total := 0
-			for n := 0; n < nChannels; n++ {
-				ch := prefix + strconv.Itoa(n)
-				evs := dedupGen(rec.of(ch))
-				total += len(evs)
-				checkAlternation(t, ch, evs)
-				subscribed := false
-				for i := range subs {
-					subscribed = subscribed || subs[i][ch]
-				}
-				lastOccupied := len(evs) > 0 && evs[len(evs)-1].Type == "occupied"
-				if lastOccupied != subscribed {
-					t.Fatalf("%s: last event occupied=%v, subscribed=%v: %+v", ch, lastOccupied,
-						subscribed, evs)
-				}
-				for _, s := range sn.nodes {
-					if got := presenceCount(t, s, ch) > 0; got != subscribed {
-						t.Fatalf("%s: presence on %s says subscribed=%v, books say %v", ch, s.Name,
-							got, subscribed)
-					}
-				}
-			}
-			t.Logf("%d events over %d channels", total, nChannels)
-			if total < nChannels {
-				t.Fatalf("only %d events over %d channels: the churn did not churn", total, nChannels)
-			}
-			for _, c := range clients {
-				c.c.ws.Close()
-			}
+			runStateChurn(t, rec, sn.nodes, seed, "st:rchurn", 2500*time.Millisecond, true)
 		})
 	}
 }

@@ -290,68 +290,87 @@ func TestStateEventsChurn(t *testing.T) {
 	s := startStateServer(t, rec)
 	for _, seed := range []int64{1, 7, 2024} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(seed))
-			prefix := unique("st:churn") + "-"
-			const nChannels, nClients, steps = 24, 8, 400
-			clients := make([]*stateClient, nClients)
-			subs := make([]map[string]bool, nClients) // the test's books: who is in what
-			for i := range clients {
-				clients[i] = newStateClient(t, s)
-				subs[i] = map[string]bool{}
-			}
-			for step := 0; step < steps; step++ {
-				i := rng.Intn(nClients)
-				ch := prefix + strconv.Itoa(rng.Intn(nChannels))
-				switch op := rng.Intn(10); {
-				case op < 5:
-					if !subs[i][ch] {
-						clients[i].do(t, "subscribe", ch)
-						subs[i][ch] = true
-					}
-				case op < 9:
-					if subs[i][ch] {
-						clients[i].do(t, "unsubscribe", ch)
-						delete(subs[i], ch)
-					}
-				default: // the connection goes, a new one takes its place
-					clients[i].c.ws.Close()
-					clients[i] = newStateClient(t, s)
-					subs[i] = map[string]bool{}
-				}
-				if rng.Intn(40) == 0 {
-					time.Sleep(time.Duration(rng.Intn(int(stateDelay/time.Millisecond)*3/2)) * time.Millisecond)
-				}
-			}
-			// Quiet: every pending vacated fires (and the closed connections are gone).
-			time.Sleep(stateDelay + 1500*time.Millisecond)
-			total := 0
-			for n := 0; n < nChannels; n++ {
-				ch := prefix + strconv.Itoa(n)
-				evs := rec.of(ch)
-				total += len(evs)
-				checkAlternation(t, ch, evs)
-				subscribed := false
-				for i := range subs {
-					subscribed = subscribed || subs[i][ch]
-				}
-				lastOccupied := len(evs) > 0 && evs[len(evs)-1].Type == "occupied"
-				if lastOccupied != subscribed {
-					t.Fatalf("%s: last event occupied=%v, subscribed=%v: %+v", ch, lastOccupied,
-						subscribed, evs)
-				}
-				if got := presenceCount(t, s, ch) > 0; got != subscribed {
-					t.Fatalf("%s: presence API says subscribed=%v, books say %v", ch, got, subscribed)
-				}
-			}
-			rec.mu.Lock()
-			t.Logf("%d events over %d channels; %d requests so far", total, nChannels, rec.requests)
-			rec.mu.Unlock()
-			if total < nChannels {
-				t.Fatalf("only %d events over %d channels: the churn did not churn", total, nChannels)
-			}
-			for _, c := range clients {
-				c.c.ws.Close()
-			}
+			runStateChurn(t, rec, []*Server{s}, seed, "st:churn", 1500*time.Millisecond, false)
 		})
+	}
+}
+
+// runStateChurn drives 8 clients, each on a node drawn from `nodes`, through 400 random
+// subscribes, unsubscribes and reconnects over 24 channels (seeded), lets every pending
+// vacated fire (`settle` beyond the delay), then checks each channel's events: strict
+// alternation, the last one matching the test's books, and every node's presence API
+// agreeing. `dedup` drops redeliveries of a gen first (a takeover may repeat a batch).
+func runStateChurn(t *testing.T, rec *stateRecorder, nodes []*Server, seed int64, name string,
+	settle time.Duration, dedup bool) {
+	rng := rand.New(rand.NewSource(seed))
+	prefix := unique(name) + "-"
+	const nChannels, nClients, steps = 24, 8, 400
+	clients := make([]*stateClient, nClients)
+	subs := make([]map[string]bool, nClients) // the test's books: who is in what
+	node := func() *Server { return nodes[rng.Intn(len(nodes))] }
+	for i := range clients {
+		clients[i] = newStateClient(t, node())
+		subs[i] = map[string]bool{}
+	}
+	defer func() {
+		for _, c := range clients {
+			c.c.ws.Close()
+		}
+	}()
+	for step := 0; step < steps; step++ {
+		i := rng.Intn(nClients)
+		ch := prefix + strconv.Itoa(rng.Intn(nChannels))
+		switch op := rng.Intn(10); {
+		case op < 5:
+			if !subs[i][ch] {
+				clients[i].do(t, "subscribe", ch)
+				subs[i][ch] = true
+			}
+		case op < 9:
+			if subs[i][ch] {
+				clients[i].do(t, "unsubscribe", ch)
+				delete(subs[i], ch)
+			}
+		default: // the connection goes, a new one takes its place
+			clients[i].c.ws.Close()
+			clients[i] = newStateClient(t, node())
+			subs[i] = map[string]bool{}
+		}
+		if rng.Intn(40) == 0 {
+			time.Sleep(time.Duration(rng.Intn(int(stateDelay/time.Millisecond)*3/2)) * time.Millisecond)
+		}
+	}
+	// Quiet: every pending vacated fires (and the closed connections are gone).
+	time.Sleep(stateDelay + settle)
+	total := 0
+	for n := 0; n < nChannels; n++ {
+		ch := prefix + strconv.Itoa(n)
+		evs := rec.of(ch)
+		if dedup {
+			evs = dedupGen(evs)
+		}
+		total += len(evs)
+		checkAlternation(t, ch, evs)
+		subscribed := false
+		for i := range subs {
+			subscribed = subscribed || subs[i][ch]
+		}
+		lastOccupied := len(evs) > 0 && evs[len(evs)-1].Type == "occupied"
+		if lastOccupied != subscribed {
+			t.Fatalf("%s: last event occupied=%v, subscribed=%v: %+v", ch, lastOccupied,
+				subscribed, evs)
+		}
+		for _, s := range nodes {
+			if got := presenceCount(t, s, ch) > 0; got != subscribed {
+				t.Fatalf("%s: presence on %s says subscribed=%v, books say %v", ch, s.Name, got,
+					subscribed)
+			}
+		}
+	}
+	rec.mu.Lock()
+	t.Logf("%d events over %d channels; %d requests so far", total, nChannels, rec.requests)
+	rec.mu.Unlock()
+	if total < nChannels {
+		t.Fatalf("only %d events over %d channels: the churn did not churn", total, nChannels)
 	}
 }

@@ -212,9 +212,14 @@ TEST_F(LeaseActorTest, AGracefulStopHandsEverythingOverAtTheNextRound) {
   b.actor = nullptr;
   tick(a);  // B left: lapsed at once, its leases are free
   EXPECT_EQ(settled_owned(a).size(), kPartitions);
-  // Partitions A held already and those it took: all told that B is gone.
-  for (uint32_t p = 0; p < kPartitions; ++p)
+  // Partitions A held already and those it took: all told that B is gone (a taken partition
+  // hears it right after its own(true): wait for the message, not only for the ownership).
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    while (a.rec->lost_of(p).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
     EXPECT_EQ(a.rec->lost_of(p), std::vector<std::string>{"B"}) << p;
+  }
 }
 
 TEST_F(LeaseActorTest, ADeadNodeLapsesAndItsPartitionsAreTaken) {

@@ -25,7 +25,10 @@ channel_actor::behavior_type channel_actor_impl(
         if (!push) return;
         for (const auto& s : subs.all()) {
           if (!ChannelSubscribers::wants(s, *event)) continue;
-          self->send(s.actor, push_atom::value, push);
+          if (s.slot)
+            s.slot->deliver(push, s.slot);
+          else
+            self->send(s.actor, push_atom::value, push);
           ++self->state.delivered;
         }
       },

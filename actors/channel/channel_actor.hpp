@@ -1,6 +1,7 @@
 // A channel actor exists while the channel has local subscribers on this node. It owns the
 // local subscriber set and fans every broker event out: encoded once per protocol present,
-// the same bytes shared by all recipients.
+// the same bytes shared by all recipients, and written by this actor straight into each
+// subscriber's WebSocket buffer through its DeliverySlot (no message per recipient).
 //
 //   sub(SubscriberSpec)        -> (): add or update a local subscriber
 //   unsub(subscriber_actor)    -> ()

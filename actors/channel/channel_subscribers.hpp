@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/channel/delivery_slot.hpp"
 #include "actors/messages.hpp"
 #include "proto/codec/codec.hpp"
 
@@ -16,17 +17,14 @@ namespace herald {
 
 using protocol::Protocol;
 
-/// Anything that takes pushes: a connection actor (or a test probe).
-///   push(EncodedPushPtr)     -> (): a publication, join or leave of a subscribed channel
-///   interrupt(channel)       -> (): publications of the channel may have been lost
-using subscriber_actor = caf::typed_actor<caf::reacts_to<push_atom, EncodedPushPtr>,
-                                          caf::reacts_to<interrupt_atom, std::string>>;
-
 /// One local subscription of a channel.
 struct SubscriberSpec {
   subscriber_actor actor;
   Protocol protocol = Protocol::json;
   bool join_leave = false;  ///< receives join/leave pushes
+  /// Where pushes go without a message per push (see DeliverySlot); without one, every push
+  /// is sent to `actor`.
+  DeliverySlotPtr slot;
 };
 
 class ChannelSubscribers {

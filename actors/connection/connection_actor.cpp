@@ -158,13 +158,33 @@ void Logic::dispatch(proto::Command& cmd) {
 void Logic::on_push(const EncodedPushPtr& push) {
   if (st_.closing || !st_.connected) return;
   deliver_push(push);
-  const BrokerEvent& ev = *push->event;
+  on_pushed(push->event);
+}
+
+void Logic::on_pushed(const BrokerEventPtr& event) {
+  if (st_.closing || !st_.connected) return;
+  const BrokerEvent& ev = *event;
   if (is_own_publication(ev)) {
     finish_own_publication();
   } else if (ev.kind == BrokerEvent::Kind::publication && ev.publication.info &&
              ev.publication.info->client == st_.client) {
-    st_.pushed_own = push->event;  // ahead of its publish answer, perhaps
+    st_.pushed_own = event;  // ahead of its publish answer, perhaps
   }
+}
+
+void Logic::on_forwarded(const EncodedPushPtr& push, const DeliverySlotPtr& slot) {
+  auto it = st_.subs.find(push->event->channel);
+  // A slot dropped since (unsubscribed, perhaps subscribed again with a new slot): stale.
+  if (it == st_.subs.end() || it->second.slot != slot) return;
+  slot->forwarded_handled();
+  on_push(push);
+  go_direct();
+}
+
+void Logic::go_direct() {
+  if (st_.closing) return;
+  for (auto& [channel, sub] : st_.subs)
+    if (!sub.direct && sub.slot) sub.direct = sub.slot->go_direct(sub.offset, sub.epoch);
 }
 
 void Logic::deliver_push(const EncodedPushPtr& push) {
@@ -295,6 +315,10 @@ connection_actor::behavior_type connection_actor_impl(connection_pointer self,
       [=](frame_atom, std::string& frame) { logic->on_frame(frame); },
       [=](closed_atom) { logic->on_closed(); },
       [=](push_atom, EncodedPushPtr& push) { logic->on_push(push); },
+      [=](push_atom, EncodedPushPtr& push, DeliverySlotPtr& slot) {
+        logic->on_forwarded(push, slot);
+      },
+      [=](pushed_atom, BrokerEventPtr& event) { logic->on_pushed(event); },
       [=](interrupt_atom, std::string& channel) { logic->on_interrupt(channel); },
       [=](sub_atom, ServerSubscribeRequest& req) { return logic->server_subscribe(req); },
       [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },

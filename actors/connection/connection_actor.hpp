@@ -3,7 +3,11 @@
 //   frame(bytes)                    -> (): one WebSocket message from the client
 //   closed()                        -> (): the transport is gone; clean up and quit
 //   push(EncodedPushPtr)            -> (): a publication/join/leave from a channel actor
-//   interrupt(channel)              -> (): the broker may have lost publications of it
+//   push(EncodedPushPtr, slot)      -> (): the same, forwarded by a subscription's slot that
+//                                          is not yet direct (see DeliverySlot)
+//   pushed(BrokerEventPtr)          -> (): a slot wrote this client's own publication
+//   interrupt(channel)              -> (): the broker may have lost publications of it, or a
+//                                          direct delivery saw a gap
 //   unsub(channel)                  -> (): server API unsubscribe (push code 2000)
 //   disconn(code, reason)           -> (): server API disconnect
 //   refresh(ServerRefreshRequest)   -> (): server API refresh
@@ -13,7 +17,9 @@
 // Commands of one connection run strictly in order: a command that needs the engine waits
 // for its answer (`await`) before the next message is handled, so a subscribe reply is
 // always written before any publication of that channel, and a recovery never misses or
-// repeats a publication (pushes that arrived meanwhile are filtered by offset).
+// repeats a publication (pushes that arrived meanwhile are filtered by offset). Once the
+// reply is out, the subscription's DeliverySlot goes direct and pushes no longer pass
+// through this actor at all.
 #pragma once
 
 #include <array>
@@ -31,7 +37,9 @@ namespace herald {
 
 using connection_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>, caf::reacts_to<closed_atom>,
-    caf::reacts_to<push_atom, EncodedPushPtr>, caf::reacts_to<interrupt_atom, std::string>,
+    caf::reacts_to<push_atom, EncodedPushPtr>,
+    caf::reacts_to<push_atom, EncodedPushPtr, DeliverySlotPtr>,
+    caf::reacts_to<pushed_atom, BrokerEventPtr>, caf::reacts_to<interrupt_atom, std::string>,
     caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
     caf::reacts_to<unsub_atom, std::string>, caf::reacts_to<disconn_atom, uint32_t, std::string>,
     caf::reacts_to<refresh_atom, ServerRefreshRequest>,
@@ -57,6 +65,8 @@ struct ConnectionState {
   bool connected = false;
   bool closing = false;
   std::string client;
+  /// `client`, shared with the subscriptions' delivery slots (made at the first subscribe).
+  std::shared_ptr<const std::string> client_shared;
   std::string user;
   std::string conn_info;
   int64_t expire_at = 0;  ///< unix seconds; 0 = never

@@ -30,9 +30,17 @@ class Logic {
   void begin_async() { st_.busy = true; }
   void end_async() {
     st_.busy = false;
+    go_direct();
     drain();
   }
   void on_push(const EncodedPushPtr& push);
+  /// A push forwarded by `slot` (not yet direct).
+  void on_forwarded(const EncodedPushPtr& push, const DeliverySlotPtr& slot);
+  /// A slot wrote this client's publication `ev` directly.
+  void on_pushed(const BrokerEventPtr& ev);
+  /// Switches every established subscription's slot to direct delivery where it can: called
+  /// where no reply that must precede a push is still unwritten.
+  void go_direct();
   /// on_push() without the own-publication bookkeeping.
   void deliver_push(const EncodedPushPtr& push);
   void on_timer(ConnTimer kind, TimerService::TimerId id);

@@ -109,8 +109,13 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
   // Registered with the node first, and answered once the broker delivers the channel here,
   // so no publication after the position read is missed; the ones before it are filtered by
   // offset in on_push. Then presence (its write confirmed), join, and the stream position.
-  SubscriberSpec spec{caf::actor_cast<subscriber_actor>(self_), st_.handshake.protocol,
-                      sub.push_join_leave};
+  if (!st_.client_shared) st_.client_shared = std::make_shared<const std::string>(st_.client);
+  auto owner = caf::actor_cast<subscriber_actor>(self_);
+  if (st_.ws)
+    sub.slot = std::make_shared<DeliverySlot>(owner, st_.ws, st_.handshake.protocol,
+                                              st_.client_shared, sub.positioned);
+  sub.direct = false;
+  SubscriberSpec spec{owner, st_.handshake.protocol, sub.push_join_leave, sub.slot};
   st_.subs[channel] = std::move(sub);
   auto fail = [this, channel, done](caf::error& e) {
     drop_subscription(channel);
@@ -198,6 +203,8 @@ void Logic::drop_subscription(const std::string& channel, StateReason reason) {
   auto it = st_.subs.find(channel);
   if (it == st_.subs.end()) return;
   Subscription& sub = it->second;
+  // First: nothing of this channel may follow what the caller writes next.
+  if (sub.slot) sub.slot->drop();
   self_->send(st_.ctx->node, ch_unsub_atom::value, channel,
               caf::actor_cast<subscriber_actor>(self_));
   // Fire and forget: the presence entry lapses after its TTL should the removal fail.

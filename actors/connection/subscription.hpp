@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/channel/delivery_slot.hpp"
 #include "config/config_channel.hpp"
 
 namespace herald {
@@ -18,8 +19,12 @@ struct Subscription {
   bool recoverable = false;
   std::string chan_info;
   int64_t expire_at = 0;    ///< unix seconds; 0 = never
-  uint64_t offset = 0;      ///< last offset delivered (positioned subscriptions)
+  uint64_t offset = 0;      ///< last offset delivered (positioned, until `direct`)
   std::string epoch;
+  /// The channel's way into this connection; once `direct`, the slot writes pushes and
+  /// checks offsets itself, and `offset` above is no longer kept.
+  DeliverySlotPtr slot;
+  bool direct = false;
 };
 
 }  // namespace herald

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "proto/client.pb.h"
+#include "tests/actors/connection/fake_ws.hpp"
 #include "tests/actors/deterministic.hpp"
 
 namespace herald {
@@ -28,7 +29,7 @@ class ChannelActorTest : public ::testing::Test, public test::DeterministicSyste
     return ev;
   }
   SubscriberSpec spec(Probe& p, Protocol proto, bool join_leave = false) {
-    return SubscriberSpec{p.as<subscriber_actor>(), proto, join_leave};
+    return SubscriberSpec{p.as<subscriber_actor>(), proto, join_leave, nullptr};
   }
 
   Probe node_{sys()};
@@ -102,15 +103,48 @@ TEST_F(ChannelActorTest, SubscriberThatDiesIsDroppedAndTheNodeTold) {
   EXPECT_EQ(pushes(b).size(), 1u);
 }
 
+TEST_F(ChannelActorTest, DirectSlotsGetTheBytesWithoutAMessagePerSubscriber) {
+  // Subscribers with a direct slot: the channel writes into their buffers itself, so the
+  // subscriber actors receive nothing; one still in forward mode gets its push as a message.
+  std::vector<Probe> probes;
+  std::vector<std::shared_ptr<test::FakeWs>> sockets;
+  std::vector<DeliverySlotPtr> slots;
+  for (int i = 0; i < 3; ++i) {
+    probes.emplace_back(sys());
+    sockets.push_back(std::make_shared<test::FakeWs>());
+    slots.push_back(std::make_shared<DeliverySlot>(probes.back().as<subscriber_actor>(),
+                                                   sockets.back(), Protocol::json, nullptr,
+                                                   false));
+    if (i < 2) {
+      ASSERT_TRUE(slots.back()->go_direct(0, ""));
+    }
+    auto sp = spec(probes.back(), Protocol::json);
+    sp.slot = slots.back();
+    caf::anon_send(ch_, sub_atom::value, sp);
+  }
+  caf::anon_send(ch_, deliver_atom::value, publication(R"({"x":1})", 7));
+  run();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(sockets[i]->take(),
+              std::optional<std::string>(
+                  R"({"push":{"channel":"news","pub":{"data":{"x":1},"offset":7}}})"));
+    EXPECT_TRUE(probes[i].take().empty());
+  }
+  EXPECT_EQ(sockets[2]->pending(), 0u);
+  auto forwarded = probes[2].take_all<push_atom>();
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_EQ(forwarded[0].get_as<DeliverySlotPtr>(2).get(), slots[2].get());
+}
+
 TEST(ChannelSubscribers, CountsPerProtocolAndReplacesSpecs) {
   test::DeterministicSystem d;
   Probe a{d.sys()};
   d.run();
   auto h = a.as<subscriber_actor>();
   ChannelSubscribers s;
-  EXPECT_TRUE(s.add({h, Protocol::json, false}));
+  EXPECT_TRUE(s.add({h, Protocol::json, false, nullptr}));
   EXPECT_EQ(s.count(Protocol::json), 1u);
-  EXPECT_FALSE(s.add({h, Protocol::protobuf, true}));  // same actor: updated, not added twice
+  EXPECT_FALSE(s.add({h, Protocol::protobuf, true, nullptr}));  // same actor: updated, not added twice
   EXPECT_EQ(s.size(), 1u);
   EXPECT_EQ(s.count(Protocol::json), 0u);
   EXPECT_EQ(s.count(Protocol::protobuf), 1u);

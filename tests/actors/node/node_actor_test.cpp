@@ -35,7 +35,7 @@ class NodeActorTest : public ::testing::Test, public test::DeterministicSystem {
 TEST_F(NodeActorTest, RoutesPublicationsToLocalSubscribersOnly) {
   Probe sub{sys()};
   auto h = sub.as<subscriber_actor>();
-  caf::anon_send(node_, ch_sub_atom::value, std::string("a"), SubscriberSpec{h, Protocol::json, false});
+  caf::anon_send(node_, ch_sub_atom::value, std::string("a"), SubscriberSpec{h, Protocol::json, false, nullptr});
   EXPECT_EQ(counts().num_channels, 1u);
   publish("b", "2");  // nobody here
   publish("a", "1");
@@ -79,7 +79,7 @@ TEST_F(NodeActorTest, ConnectionThatDiesIsForgotten) {
   caf::anon_send(node_, conn_atom::value,
                  ConnectionEntry{"c1", "42", "", conn.as<connection_control_actor>()});
   caf::anon_send(node_, ch_sub_atom::value, std::string("a"),
-                 SubscriberSpec{conn.as<subscriber_actor>(), Protocol::json, false});
+                 SubscriberSpec{conn.as<subscriber_actor>(), Protocol::json, false, nullptr});
   EXPECT_EQ(counts().num_clients, 1u);
   caf::anon_send_exit(conn.as(), caf::exit_reason::kill);
   run();

@@ -46,18 +46,25 @@ type Params struct {
 	S5Reps        int       `json:"s5_reps"`
 	S6Clients     int       `json:"s6_clients"`
 	S6Reps        int       `json:"s6_reps"`
+	S7Clients     int       `json:"s7_clients"`
+	S7Warmup      float64   `json:"s7_warmup_s"`
+	S7Duration    float64   `json:"s7_duration_s"`
+	S8Clients     int       `json:"s8_clients"`
+	S8Reps        int       `json:"s8_reps"`
 }
 
 var modes = map[string]Params{
 	"quick": {Reps: 1, S1Clients: 1000, S1Concurrency: 100, S2Steps: []int{0, 1000, 2000},
 		S2Idle: 2, S2Reps: 1, S3Clients: 2000, S3Warmup: 1, S3Duration: 3, S3Window: 20,
 		S3Publishers: 2, S4Conns: 2, S4Batch: 50, S4Warmup: 0.5, S4Duration: 2,
-		S5Fractions: []float64{0.1, 0.5, 0.8}, S5Duration: 3, S5Reps: 1, S6Clients: 2000, S6Reps: 1},
+		S5Fractions: []float64{0.1, 0.5, 0.8}, S5Duration: 3, S5Reps: 1, S6Clients: 2000, S6Reps: 1,
+		S7Clients: 200, S7Warmup: 1, S7Duration: 3, S8Clients: 100, S8Reps: 1},
 	"full": {Reps: 3, S1Clients: 10000, S1Concurrency: 200,
 		S2Steps: []int{0, 2000, 4000, 6000, 8000, 10000}, S2Idle: 6, S2Reps: 2, S3Clients: 10000,
 		S3Warmup: 3, S3Duration: 10, S3Window: 20, S3Publishers: 2, S4Conns: 4, S4Batch: 100,
 		S4Warmup: 2, S4Duration: 8, S5Fractions: []float64{0.1, 0.5, 0.8}, S5Duration: 15,
-		S5Reps: 2, S6Clients: 10000, S6Reps: 2},
+		S5Reps: 2, S6Clients: 10000, S6Reps: 2, S7Clients: 1000, S7Warmup: 2, S7Duration: 10,
+		S8Clients: 1000, S8Reps: 3},
 }
 
 // Config is what the command line says.
@@ -263,14 +270,16 @@ func (b *Bench) run() {
 			}, &redisTopology{})
 		}
 	}
+	// S7 and S8: Herald only (Centrifugo OSS has no channel state events).
 	if b.want("s7") {
-		b.skip("s7", "channel state events/s with zero loss: Herald only (Centrifugo OSS has no "+
-			"channel state events); not measured yet: needs a webhook receiver in the harness "+
-			"that counts occupied/vacated and checks none is lost")
+		b.stateScenario("s7", p.Reps, b.churnOnce)
 	}
 	if b.want("s8") {
-		b.skip("s8", "time from kill -9 to vacated: Herald only (Centrifugo OSS has no channel "+
-			"state events); not measured yet: needs two nodes on Redis and a webhook receiver")
+		if b.cfg.Redis == "" {
+			b.skip("s8", "no redis-server binary (bench/run.sh installs the redis-server package)")
+		} else {
+			b.stateScenario("s8", p.S8Reps, b.killOnce)
+		}
 	}
 }
 
@@ -496,6 +505,14 @@ func headline(r *Run) string {
 				f(p+"latency.p999_ms")))
 		}
 		return strings.Join(parts, " | ") + lim
+	case "s7":
+		return fmt.Sprintf("%.0f events/s delivered (%.0f/s generated), %.0f of %.0f arrived, "+
+			"%.1f per request, settled %.1f s after the churn (%s%s)", f("events_per_s"),
+			f("events_generated_per_s"), f("events_unique"), f("events_expected"),
+			f("events_per_request"), f("settle_s"), cores, lim)
+	case "s8":
+		return fmt.Sprintf("vacated %.2f s after kill -9 (reason %v)", f("kill_to_vacated_s"),
+			m["reason"])
 	}
 	return ""
 }

@@ -236,6 +236,11 @@ const (
 
 // startServer starts one node of kind on a free port and waits until its server API answers.
 func startServer(kind, bin, cpu, redisAddr string) (*Proc, error) {
+	return startServerWith(kind, bin, cpu, redisAddr, nil)
+}
+
+// startServerWith is startServer with `tweak` applied to the generated config first.
+func startServerWith(kind, bin, cpu, redisAddr string, tweak func(map[string]any)) (*Proc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -244,7 +249,11 @@ func startServer(kind, bin, cpu, redisAddr string) (*Proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, _ := json.MarshalIndent(serverConfig(port, redisAddr), "", "  ")
+	cfg := serverConfig(port, redisAddr)
+	if tweak != nil {
+		tweak(cfg)
+	}
+	text, _ := json.MarshalIndent(cfg, "", "  ")
 	path := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(path, text, 0o600); err != nil {
 		return nil, err

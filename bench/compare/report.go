@@ -48,7 +48,12 @@ func (b *Bench) metrics() []Metric {
 	}
 	m = append(m,
 		Metric{"s6", "", "deliveries_per_s", "S6 Redis, 2 nodes: deliveries per second", "/s", "higher"},
-		Metric{"s6", "", "server_cpu_us_per_delivery", "S6 server-side CPU per delivery (both nodes + Redis)", "µs", "lower"})
+		Metric{"s6", "", "server_cpu_us_per_delivery", "S6 server-side CPU per delivery (both nodes + Redis)", "µs", "lower"},
+		Metric{"s7", "", "events_per_s", "S7 channel state events delivered per second, none lost (memory engine, Herald only)", "/s", "higher"},
+		Metric{"s7", "", "events_generated_per_s", "S7 state events generated per second (2 × subscribe/unsubscribe cycles)", "/s", ""},
+		Metric{"s7", "", "events_per_request", "S7 events per webhook request (batching)", "", ""},
+		Metric{"s7", "", "settle_s", "S7 last event after the loader finished (0: before)", "s", "lower"},
+		Metric{"s8", "", "kill_to_vacated_s", "S8 kill -9 of a node to vacated (node lease 5 s + delay 5 s, Herald only)", "s", "lower"})
 	return m
 }
 

@@ -5,6 +5,7 @@
 //   loader fanout  --port P --clients N --window W               S3 deliveries/s, one channel
 //   loader api     --port P --conns C --batch B                  S4 server-API publishes
 //   loader latency --port P --clients N --rates 2,10,16          S5 publish-to-receive latency
+//   loader churn   --port P --clients N --channel PREFIX          S7 subscribe/unsubscribe churn
 //
 // WebSocket clients (JSON protocol) run on --threads event loops (epoll, level-triggered, one
 // recv per readiness into a shared buffer); each client connects anonymously, subscribes, then
@@ -202,7 +203,7 @@ struct Options {
 
 [[noreturn]] void usage(const char* why) {
   fprintf(stderr,
-          "loader: %s\nusage: loader connect|idle|fanout|api|latency --port P [--api-port P] "
+          "loader: %s\nusage: loader connect|idle|fanout|api|latency|churn --port P [--api-port P] "
           "[--clients N] [--concurrency C] [--channel CH] [--channels one|shared] [--window W] "
           "[--publishers P] [--conns C] [--batch B] [--warmup S] [--duration S] [--drain S] "
           "[--idle S] [--pause S] [--rates R,R] [--steps N,N] [--server-pid PID] "
@@ -425,6 +426,8 @@ struct Conn {
   bool closing = false;      // closed by us: not a loss
   bool writing = false;      // EPOLLOUT armed
   uint8_t setup_phase = 0;   // 0 waiting for the connect reply, 1 for the subscribe replies
+  uint8_t churn_step = 0;    // churn: 0 idle, 1 waiting for a subscribe, 2 for an unsubscribe
+  uint32_t churn_seq = 0;    // churn: cycles begun (names this connection's next channel)
   uint16_t awaiting = 0;
   uint8_t frag_op = 0;
   int close_code = 0;
@@ -439,6 +442,7 @@ struct Conn {
 struct alignas(64) Counters {
   std::atomic<uint64_t> pushes{0}, push_frames{0}, frames{0}, reads{0}, bytes{0}, pings{0};
   std::atomic<uint64_t> ready{0}, failed{0}, lost{0}, unexpected{0}, started{0};
+  std::atomic<uint64_t> subscribed{0}, unsubscribed{0}, churn_errors{0}, churning{0};
 };
 
 // Counters are written by their worker thread only: a relaxed load and store (no locked
@@ -448,6 +452,9 @@ inline void bump(std::atomic<uint64_t>& a, uint64_t n = 1) {
 }
 
 std::atomic<bool> g_stop{false};
+// Churn: while set, every ready connection subscribes to a channel of its own, unsubscribes,
+// and goes on with the next one; cleared, each finishes the cycle it is in and stops.
+std::atomic<bool> g_churn{false};
 std::atomic<int> g_phase{0};
 constexpr int kMaxPhases = 8;
 std::mutex g_note_mu;
@@ -497,8 +504,12 @@ class Worker {
   void run() {
     epoll_event evs[512];
     uint64_t last_check = now_ns();
-    bool closed = false;
+    bool closed = false, churn = false;
     while (!g_stop.load(std::memory_order_relaxed)) {
+      const bool want_churn = g_churn.load(std::memory_order_relaxed);
+      if (want_churn && !churn)
+        for (auto& cp : conns_) churn_next(*cp);
+      churn = want_churn;
       if (close_all.load(std::memory_order_relaxed) && !closed) {
         for (auto& cp : conns_) shut(*cp);
         closed = true;
@@ -767,7 +778,47 @@ class Worker {
     }
   }
 
+  // Churn: the next subscribe of a ready, idle connection (while churning).
+  void churn_next(Conn& cn) {
+    if (cn.state != kReady || cn.churn_step != 0 || !g_churn.load(std::memory_order_relaxed))
+      return;
+    cn.churn_step = 1;
+    bump(c.churning, 1);
+    send_bytes(cn, ws_frame("{\"id\":" + std::to_string(2 * cn.churn_seq + 10) +
+                            ",\"subscribe\":{\"channel\":\"" + churn_channel(cn) + "\"}}"));
+  }
+  std::string churn_channel(const Conn& cn) const {
+    return opt.channel + ":w" + std::to_string(id_) + "c" + std::to_string(cn.idx) + "s" +
+           std::to_string(cn.churn_seq);
+  }
+  void churn_reply(Conn& cn, std::string_view line) {
+    const bool error = line.find("\"error\"") != std::string_view::npos;
+    if (error) {
+      bump(c.churn_errors, 1);
+      note("churn error reply: " + std::string(line.substr(0, 160)));
+    }
+    if (cn.churn_step == 1) {
+      if (error) {  // not subscribed: nothing to undo, the next cycle takes a new channel
+        ++cn.churn_seq;
+        cn.churn_step = 0;
+        bump(c.churning, uint64_t(-1));
+        return churn_next(cn);
+      }
+      bump(c.subscribed, 1);
+      cn.churn_step = 2;
+      send_bytes(cn, ws_frame("{\"id\":" + std::to_string(2 * cn.churn_seq + 11) +
+                              ",\"unsubscribe\":{\"channel\":\"" + churn_channel(cn) + "\"}}"));
+      return;
+    }
+    if (!error) bump(c.unsubscribed, 1);
+    ++cn.churn_seq;
+    cn.churn_step = 0;
+    bump(c.churning, uint64_t(-1));
+    churn_next(cn);
+  }
+
   void reply(Conn& cn, std::string_view line) {
+    if (cn.state == kReady && cn.churn_step != 0) return churn_reply(cn, line);
     if (cn.state != kSetup) {
       bump(c.unexpected, 1);
       note("unexpected message: " + std::string(line.substr(0, 120)));
@@ -1443,6 +1494,58 @@ int run_latency() {
   return problems.empty() ? 0 : 1;
 }
 
+// ---------------------------------------------------------------------------------------------
+// S7: subscribe/unsubscribe churn (each cycle a channel of its own: one occupied and one
+// vacated channel state event per cycle)
+
+int run_churn() {
+  Clients cl(opt.port, {}, false);
+  if (!connect_or_report(cl, opt.clients, "connected")) {
+    cl.close_all();
+    cl.stop();
+    Json j;
+    j.open();
+    j.str("scenario", "churn");
+    notes_json(j, &cl);
+    j.close();
+    puts(j.s.c_str());
+    return 1;
+  }
+  g_churn = true;
+  sleep_s(opt.warmup);
+  Sample a = take_sample();
+  uint64_t subs_a = cl.sum(&Counters::subscribed);
+  sleep_s(opt.duration);
+  Sample b = take_sample();
+  uint64_t subs_b = cl.sum(&Counters::subscribed);
+  g_churn = false;
+  // Every connection finishes its cycle: all it subscribed is unsubscribed again.
+  uint64_t deadline = now_ns() + uint64_t(opt.drain * 1e9);
+  while (cl.sum(&Counters::churning) > 0 && now_ns() < deadline) sleep_s(0.01);
+  const uint64_t subscribed = cl.sum(&Counters::subscribed);
+  const uint64_t unsubscribed = cl.sum(&Counters::unsubscribed);
+  if (cl.sum(&Counters::churning) > 0) problems.push_back("churn did not settle within --drain");
+  if (subscribed != unsubscribed) problems.push_back("not every subscription was undone");
+  double wall = double(b.at - a.at) / 1e9;
+  say("churn: %" PRIu64 " subscribe/unsubscribe cycles in the window (%.0f/s); %" PRIu64
+      " in all", subs_b - subs_a, double(subs_b - subs_a) / wall, subscribed);
+  cl.close_all();
+  cl.stop();
+  Json j;
+  j.open();
+  j.str("scenario", "churn");
+  j.num("clients", opt.clients);
+  j.num("cycles_per_s", double(subs_b - subs_a) / wall);
+  j.num("subscribed", double(subscribed));
+  j.num("unsubscribed", double(unsubscribed));
+  j.num("churn_errors", double(cl.sum(&Counters::churn_errors)));
+  window_json(j, a, b);
+  notes_json(j, &cl);
+  j.close();
+  puts(j.s.c_str());
+  return problems.empty() ? 0 : 1;
+}
+
 void watchdog(int) {
   static const char msg[] = "loader: watchdog: --max-runtime reached\n";
   ssize_t ignored = write(2, msg, sizeof msg - 1);
@@ -1463,5 +1566,6 @@ int main(int argc, char** argv) {
   if (opt.mode == "fanout") return run_fanout();
   if (opt.mode == "api") return run_api();
   if (opt.mode == "latency") return run_latency();
+  if (opt.mode == "churn") return run_churn();
   usage("unknown mode");
 }

@@ -1,7 +1,10 @@
 // A channel actor exists while the channel has local subscribers on this node. It owns the
 // local subscriber set and fans every broker event out: encoded once per protocol present,
-// the same bytes shared by all recipients, and written by this actor straight into each
-// subscriber's WebSocket buffer through its DeliverySlot (no message per recipient).
+// the same bytes shared by all recipients, and written straight into each subscriber's
+// WebSocket buffer through its DeliverySlot (no message per recipient). The loop over the
+// slots runs on an io thread, as one task of a strand of the channel's own (in order): the
+// sends there queue their flushes on that thread, and every connection's pending bytes
+// leave right after the loop, without a thread switch per connection.
 //
 //   sub(SubscriberSpec)        -> (): add or update a local subscriber
 //   unsub(subscriber_actor)    -> ()
@@ -13,6 +16,7 @@
 // told (`released`), so its count of the channel's subscribers stays true.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "actors/channel/channel_subscribers.hpp"
@@ -32,6 +36,26 @@ using subscriber_release_actor = caf::typed_actor<caf::reacts_to<released_atom, 
 struct ChannelActorState {
   std::string channel;
   ChannelSubscribers subscribers;
+  /// Where fan-out loops run: a task queue from a subscriber's transport (made once).
+  std::shared_ptr<WsTaskQueue> queue;
+  /// The subscribers with a slot, as a fan-out task sees them; rebuilt after any change.
+  struct Target {
+    DeliverySlotPtr slot;
+    bool join_leave = false;
+  };
+  std::shared_ptr<const std::vector<Target>> targets;
+  /// Connections written to by fan-out tasks and not flushed yet: a task flushes them when no
+  /// other task of the channel is queued behind it (or after kMaxTasksPerFlush tasks), so
+  /// under load one frame carries several publications. Touched by the tasks only (they run
+  /// one at a time), except `queued`.
+  struct PendingFlushes {
+    std::atomic<uint32_t> queued{0};
+    uint32_t tasks = 0;
+    std::vector<std::shared_ptr<WsConnection>> due;
+  };
+  std::shared_ptr<PendingFlushes> flushes = std::make_shared<PendingFlushes>();
+  static constexpr uint32_t kMaxTasksPerFlush = 16;
+  size_t unslotted = 0;  ///< subscribers without a slot (test probes): sent messages
   uint64_t delivered = 0;  ///< pushes handed to subscribers, for metrics
   static inline const char* name = "herald.channel";
 };

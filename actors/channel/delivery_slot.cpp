@@ -2,7 +2,8 @@
 
 namespace herald {
 
-void DeliverySlot::deliver(const EncodedPushPtr& push, const DeliverySlotPtr& self) {
+void DeliverySlot::deliver(const EncodedPushPtr& push, const DeliverySlotPtr& self,
+                           std::vector<std::shared_ptr<WsConnection>>* flushes) {
   const BrokerEvent& ev = *push->event;
   const bool json = protocol_ == protocol::Protocol::json;
   lock();
@@ -38,9 +39,12 @@ void DeliverySlot::deliver(const EncodedPushPtr& push, const DeliverySlotPtr& se
   }
   // Written under the lock: see the ordering note in the header. A full buffer closes the
   // connection with 3008 by itself; the owner hears `closed` from the transport.
-  const bool sent = ws_->send(json ? push->json : push->protobuf);
+  const std::string& bytes = json ? push->json : push->protobuf;
+  bool due = false;
+  const bool sent = flushes ? ws_->send_deferred(bytes, due) : ws_->send(bytes);
   if (!sent) mode_ = Mode::dropped;
   unlock();
+  if (due) flushes->push_back(ws_);
   if (sent && is_pub && ev.publication.info && client_ && ev.publication.info->client == *client_)
     tell_owner(pushed_atom::value, push->event);
 }

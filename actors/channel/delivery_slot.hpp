@@ -62,8 +62,11 @@ class DeliverySlot {
   DeliverySlot(const DeliverySlot&) = delete;
   DeliverySlot& operator=(const DeliverySlot&) = delete;
 
-  /// The channel's fan-out, on the channel actor's thread: forwards, writes or drops `push`.
-  void deliver(const EncodedPushPtr& push, const DeliverySlotPtr& self);
+  /// The channel's fan-out (an io thread, or the channel actor's): forwards, writes or drops
+  /// `push`. With `flushes`, a write leaves its connection's flush to the caller, who adds
+  /// that connection to the list (see WsConnection::send_deferred).
+  void deliver(const EncodedPushPtr& push, const DeliverySlotPtr& self,
+               std::vector<std::shared_ptr<WsConnection>>* flushes = nullptr);
 
   /// Owner: a push this slot forwarded has been handled.
   void forwarded_handled();
@@ -75,6 +78,8 @@ class DeliverySlot {
   void drop();
 
   bool direct() const;
+  /// The subscriber's transport (a channel takes its fan-out task queue from it).
+  const std::shared_ptr<WsConnection>& connection() const { return ws_; }
 
  private:
   enum class Mode : uint8_t { forward, direct, dropped };

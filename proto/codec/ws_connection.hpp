@@ -20,6 +20,13 @@
 
 namespace herald {
 
+/// Tasks that run in order, one at a time, on a transport's io threads (an Asio strand).
+class WsTaskQueue {
+ public:
+  virtual ~WsTaskQueue() = default;
+  virtual void post(std::function<void()> task) = 0;
+};
+
 /// What the handshake told us about a new connection.
 struct WsHandshake {
   protocol::Protocol protocol = protocol::Protocol::json;
@@ -48,6 +55,15 @@ class WsConnection {
   /// Appends one encoded message to the outbound buffer (see above). Returns false when the
   /// connection is closing or the queue overflowed (then it closes with 3008).
   virtual bool send(std::string_view message) = 0;
+  /// send() that leaves the flush to the caller: `flush_due` comes back true when this call
+  /// made one due, and the caller then calls flush() once, later (a channel's fan-out flushes
+  /// after a run of publications, so one frame carries several).
+  virtual bool send_deferred(std::string_view message, bool& flush_due) {
+    flush_due = false;
+    return send(message);
+  }
+  /// Writes what send_deferred() left pending (as one frame).
+  virtual void flush() {}
   /// The owner has handled `messages` more of the messages delivered by on_message. The
   /// transport stops reading after kMaxUnconsumedMessages unhandled ones and resumes here:
   /// a client cannot pile up work faster than its connection handles it.
@@ -55,6 +71,10 @@ class WsConnection {
   /// Flushes what is pending, sends a close frame with `code` and `reason` (≤123 bytes), waits
   /// up to 5 s for the peer's close, then drops the TCP connection. Idempotent.
   virtual void close(uint16_t code, std::string_view reason) = 0;
+  /// A new task queue on this connection's io threads, where a channel runs its fan-out: sends
+  /// made there leave in one pass after the loop, instead of each waking an io thread from
+  /// another thread. nullptr when the transport has no io threads (tests).
+  virtual std::shared_ptr<WsTaskQueue> make_task_queue() { return nullptr; }
 };
 
 /// Called on an io thread for each accepted WebSocket connection.

@@ -81,6 +81,18 @@ void reject(beast::tcp_stream stream, unsigned version,
   });
 }
 
+/// A strand of the io_context: a channel's fan-out runs there. A send from an io thread
+/// queues its flush on that thread (no lock, no wake-up) and the flushes run right after the
+/// fan-out task, each connection's pending bytes as one frame.
+class StrandQueue final : public WsTaskQueue {
+ public:
+  explicit StrandQueue(asio::io_context::executor_type ex) : strand_(ex) {}
+  void post(std::function<void()> task) override { asio::post(strand_, std::move(task)); }
+
+ private:
+  Strand strand_;
+};
+
 class Session final : public RegisteredConnection {
  public:
   Session(std::shared_ptr<EndpointState> ep, Socket&& socket,
@@ -110,6 +122,14 @@ class Session final : public RegisteredConnection {
   }
 
   bool send(std::string_view message) override {
+    bool due = false;
+    if (!send_deferred(message, due)) return false;
+    if (due) flush();
+    return true;
+  }
+
+  bool send_deferred(std::string_view message, bool& flush_due) override {
+    flush_due = false;
     std::unique_lock lock(mu_);
     if (closing_) return false;
     const size_t sep = json_ && !pending_.empty() ? 1 : 0;
@@ -123,12 +143,12 @@ class Session final : public RegisteredConnection {
     }
     if (sep) pending_.push_back('\n');
     pending_.append(message);
-    if (!flush_posted_) {
-      flush_posted_ = true;
-      lock.unlock();
-      asio::post(ws_.get_executor(), [self = self()] { self->advance(); });
-    }
+    if (!flush_posted_) flush_due = flush_posted_ = true;
     return true;
+  }
+
+  void flush() override {
+    asio::post(ws_.get_executor(), [self = self()] { self->advance(); });
   }
 
   void consumed(uint32_t messages) override {
@@ -145,6 +165,10 @@ class Session final : public RegisteredConnection {
       closing_ = true;
     }
     post_close(code, truncate_reason(reason));
+  }
+
+  std::shared_ptr<WsTaskQueue> make_task_queue() override {
+    return std::make_shared<StrandQueue>(ws_.get_executor().get_inner_executor());
   }
 
  private:

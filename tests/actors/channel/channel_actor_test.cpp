@@ -136,6 +136,48 @@ TEST_F(ChannelActorTest, DirectSlotsGetTheBytesWithoutAMessagePerSubscriber) {
   EXPECT_EQ(forwarded[0].get_as<DeliverySlotPtr>(2).get(), slots[2].get());
 }
 
+/// Runs posted tasks when the test says so.
+struct ManualQueue : WsTaskQueue {
+  std::vector<std::function<void()>> tasks;
+  void post(std::function<void()> task) override { tasks.push_back(std::move(task)); }
+  void run_one() {
+    auto t = std::move(tasks.front());
+    tasks.erase(tasks.begin());
+    t();
+  }
+};
+
+TEST_F(ChannelActorTest, FanOutRunsOnTheTransportsQueueAndFlushesAfterTheLastQueuedTask) {
+  auto queue = std::make_shared<ManualQueue>();
+  Probe p{sys()};
+  auto ws = std::make_shared<test::FakeWs>();
+  ws->task_queue = queue;
+  auto slot = std::make_shared<DeliverySlot>(p.as<subscriber_actor>(), ws, Protocol::json,
+                                             nullptr, false);
+  ASSERT_TRUE(slot->go_direct(0, ""));
+  auto sp = spec(p, Protocol::json);
+  sp.slot = slot;
+  caf::anon_send(ch_, sub_atom::value, sp);
+  for (uint64_t n = 1; n <= 3; ++n) caf::anon_send(ch_, deliver_atom::value, publication("1", n));
+  run();
+  ASSERT_EQ(queue->tasks.size(), 3u);  // one task per publication, nothing written yet
+  EXPECT_EQ(ws->pending(), 0u);
+  queue->run_one();
+  queue->run_one();
+  EXPECT_EQ(ws->pending(), 2u);  // written, but two more tasks were queued: no flush yet
+  EXPECT_EQ(ws->flushes(), 0u);
+  queue->run_one();
+  EXPECT_EQ(ws->flushes(), 1u);  // the last one flushes: three pushes, one frame
+  EXPECT_EQ(ws->flushed(), 3u);
+  // Alone in the queue, a publication is flushed by its own task.
+  caf::anon_send(ch_, deliver_atom::value, publication("1", 4));
+  run();
+  queue->run_one();
+  EXPECT_EQ(ws->flushes(), 2u);
+  EXPECT_EQ(ws->flushed(), 4u);
+  EXPECT_TRUE(p.take().empty());
+}
+
 TEST(ChannelSubscribers, CountsPerProtocolAndReplacesSpecs) {
   test::DeterministicSystem d;
   Probe a{d.sys()};

@@ -24,6 +24,36 @@ class FakeWs : public WsConnection {
     return true;
   }
 
+  bool send_deferred(std::string_view message, bool& flush_due) override {
+    std::lock_guard lock(mu_);
+    flush_due = false;
+    if (closed_) return false;
+    sent_.emplace_back(message);
+    if (!flush_pending_) flush_due = flush_pending_ = true;
+    return true;
+  }
+
+  void flush() override {
+    std::lock_guard lock(mu_);
+    flush_pending_ = false;
+    ++flushes_;
+    flushed_ = sent_.size();
+  }
+
+  /// flush() calls so far, and how many messages had been sent at the last one.
+  size_t flushes() {
+    std::lock_guard lock(mu_);
+    return flushes_;
+  }
+  size_t flushed() {
+    std::lock_guard lock(mu_);
+    return flushed_;
+  }
+
+  /// What make_task_queue() hands out (none: the caller runs its work inline).
+  std::shared_ptr<WsTaskQueue> task_queue;
+  std::shared_ptr<WsTaskQueue> make_task_queue() override { return task_queue; }
+
   void consumed(uint32_t messages) override {
     std::lock_guard lock(mu_);
     consumed_ += messages;
@@ -69,6 +99,8 @@ class FakeWs : public WsConnection {
   size_t taken_ = 0;
   uint64_t consumed_ = 0;
   bool closed_ = false;
+  bool flush_pending_ = false;
+  size_t flushes_ = 0, flushed_ = 0;
   uint16_t close_code_ = 0;
   std::string close_reason_;
 };

@@ -106,7 +106,7 @@ func (b *Bench) rows() []Row {
 
 func machineMeta(cfg Config) map[string]any {
 	m := map[string]any{}
-	m["cores"] = runtime.NumCPU()
+	m["cores"] = machineCores()
 	if text, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(text), "\n") {
 			if strings.HasPrefix(line, "model name") {
@@ -454,4 +454,23 @@ func (b *Bench) gnuplot(gp, dir, name, script string) bool {
 		return false
 	}
 	return true
+}
+
+// machineCores counts the machine's CPUs: runtime.NumCPU() would give the driver's affinity
+// (it runs pinned to the loader's CPU).
+func machineCores() int {
+	text, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.NumCPU()
+	}
+	n := 0
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "processor") {
+			n++
+		}
+	}
+	if n == 0 {
+		return runtime.NumCPU()
+	}
+	return n
 }

@@ -1,6 +1,27 @@
 #include "actors/channel/channel_actor.hpp"
 
+#include <algorithm>
+
 namespace herald {
+
+namespace {
+
+/// Flushes the next chunk of `f->due` (a task of the channel's queue `q`) and defers the
+/// rest, one chunk at a time.
+void flush_chunk(const std::shared_ptr<ChannelActorState::PendingFlushes>& f,
+                 const std::shared_ptr<WsTaskQueue>& q) {
+  const size_t end = std::min(f->due.size(), f->next + ChannelActorState::kFlushChunk);
+  for (; f->next < end; ++f->next) f->due[f->next]->flush();
+  if (f->next < f->due.size()) {
+    f->chunk_pending = true;
+    return q->defer([f, q] { flush_chunk(f, q); });
+  }
+  f->chunk_pending = false;
+  f->due.clear();
+  f->next = 0;
+}
+
+}  // namespace
 
 channel_actor::behavior_type channel_actor_impl(
     channel_actor::stateful_pointer<ChannelActorState> self, std::string channel,
@@ -48,14 +69,14 @@ channel_actor::behavior_type channel_actor_impl(
         const bool is_pub = event->kind == BrokerEvent::Kind::publication;
         if (st.queue) {
           st.flushes->queued.fetch_add(1, std::memory_order_relaxed);
-          st.queue->post([push, is_pub, targets = st.targets, f = st.flushes] {
+          st.queue->post([push, is_pub, targets = st.targets, f = st.flushes, q = st.queue] {
             for (const auto& t : *targets)
               if (is_pub || t.join_leave) t.slot->deliver(push, t.slot, &f->due);
             const uint32_t behind = f->queued.fetch_sub(1, std::memory_order_acq_rel) - 1;
             if (behind > 0 && ++f->tasks < ChannelActorState::kMaxTasksPerFlush) return;
             f->tasks = 0;
-            for (const auto& c : f->due) c->flush();
-            f->due.clear();
+            // A chunk task on its way flushes what this one added too.
+            if (!f->chunk_pending) flush_chunk(f, q);
           });
         } else {
           for (const auto& t : *st.targets)

@@ -48,13 +48,19 @@ struct ChannelActorState {
   /// other task of the channel is queued behind it (or after kMaxTasksPerFlush tasks), so
   /// under load one frame carries several publications. Touched by the tasks only (they run
   /// one at a time), except `queued`.
+  /// The flushes go in chunks of kFlushChunk, each chunk a task deferred behind what the io
+  /// threads have queued: a fan-out task posted meanwhile runs before the next chunk, and its
+  /// pushes join the frames of the connections not flushed yet.
   struct PendingFlushes {
     std::atomic<uint32_t> queued{0};
     uint32_t tasks = 0;
     std::vector<std::shared_ptr<WsConnection>> due;
+    size_t next = 0;             ///< due[0, next) are flushed
+    bool chunk_pending = false;  ///< a chunk task is on its way
   };
   std::shared_ptr<PendingFlushes> flushes = std::make_shared<PendingFlushes>();
   static constexpr uint32_t kMaxTasksPerFlush = 16;
+  static constexpr size_t kFlushChunk = 1024;
   size_t unslotted = 0;  ///< subscribers without a slot (test probes): sent messages
   uint64_t delivered = 0;  ///< pushes handed to subscribers, for metrics
   static inline const char* name = "herald.channel";

@@ -25,6 +25,9 @@ class WsTaskQueue {
  public:
   virtual ~WsTaskQueue() = default;
   virtual void post(std::function<void()> task) = 0;
+  /// post(), but only after what the io threads have queued by now has run: tasks posted
+  /// meanwhile go first.
+  virtual void defer(std::function<void()> task) { post(std::move(task)); }
 };
 
 /// What the handshake told us about a new connection.

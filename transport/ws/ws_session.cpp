@@ -88,6 +88,10 @@ class StrandQueue final : public WsTaskQueue {
  public:
   explicit StrandQueue(asio::io_context::executor_type ex) : strand_(ex) {}
   void post(std::function<void()> task) override { asio::post(strand_, std::move(task)); }
+  void defer(std::function<void()> task) override {
+    asio::post(strand_.get_inner_executor(),
+               [s = strand_, t = std::move(task)]() mutable { asio::post(s, std::move(t)); });
+  }
 
  private:
   Strand strand_;

@@ -304,19 +304,23 @@ func (b *Bench) scenario(s, variant string, reps int, args func(srv *Proc) []str
 	fmt.Printf("\n[%s]\n", title)
 	for rep := 1; rep <= reps; rep++ {
 		for _, kind := range b.servers {
-			r := b.once(s, variant, kind, rep, args, topo)
-			b.runs = append(b.runs, r)
-			fmt.Printf("  rep %d %-10s %s  [%.0f s]\n", rep, kind, headline(r), r.Seconds)
-			for _, pr := range r.Problems {
-				fmt.Printf("    PROBLEM: %s\n", pr)
-			}
-			if r.Limit == "loader" {
-				fmt.Printf("    LOADER-LIMITED: the loader, not the server, was the limit of this run\n")
-			}
-			if r.Disturbed != "" {
-				fmt.Printf("    disturbed: %s\n", r.Disturbed)
-			}
+			b.record(b.once(s, variant, kind, rep, args, topo))
 		}
+	}
+}
+
+// record keeps a finished run and prints it.
+func (b *Bench) record(r *Run) {
+	b.runs = append(b.runs, r)
+	fmt.Printf("  rep %d %-10s %s  [%.0f s]\n", r.Rep, r.Server, headline(r), r.Seconds)
+	for _, pr := range r.Problems {
+		fmt.Printf("    PROBLEM: %s\n", pr)
+	}
+	if r.Limit == "loader" {
+		fmt.Printf("    LOADER-LIMITED: the loader, not the server, was the limit of this run\n")
+	}
+	if r.Disturbed != "" {
+		fmt.Printf("    disturbed: %s\n", r.Disturbed)
 	}
 }
 

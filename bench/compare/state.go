@@ -166,7 +166,7 @@ func stateConfig(cfg map[string]any, url, vacatedDelay string) {
 // push the last ones past it); the delay's timers still run for every channel.
 const s7VacatedDelay = "100ms"
 
-// stateScenario runs fn reps times (Herald only) and prints each run as scenario() does.
+// stateScenario runs fn reps times (Herald only) and records each run as scenario() does.
 func (b *Bench) stateScenario(s string, reps int, fn func(rep int) *Run) {
 	fmt.Printf("\n[%s %s] (Herald only: Centrifugo OSS has no channel state events)\n",
 		strings.ToUpper(s), scenarioTitle[s])
@@ -174,14 +174,7 @@ func (b *Bench) stateScenario(s string, reps int, fn func(rep int) *Run) {
 		start := time.Now()
 		r := fn(rep)
 		r.Seconds = time.Since(start).Seconds()
-		b.runs = append(b.runs, r)
-		fmt.Printf("  rep %d %-10s %s  [%.0f s]\n", rep, Herald, headline(r), r.Seconds)
-		for _, pr := range r.Problems {
-			fmt.Printf("    PROBLEM: %s\n", pr)
-		}
-		if r.Limit == "loader" {
-			fmt.Printf("    LOADER-LIMITED: the loader, not the server, was the limit of this run\n")
-		}
+		b.record(r)
 	}
 }
 

@@ -66,6 +66,7 @@ using own_atom = caf::atom_constant<caf::atom("own")>;
 using nodes_lost_atom = caf::atom_constant<caf::atom("nodes_lost")>;
 using wh_forget_atom = caf::atom_constant<caf::atom("wh_forget")>;
 using task_atom = caf::atom_constant<caf::atom("task")>;
+using repres_atom = caf::atom_constant<caf::atom("repres")>;
 
 // -- payloads -------------------------------------------------------------------------------
 

@@ -128,7 +128,8 @@ void ChannelStateRuntime::close_transport() const {
 ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::io_context& ioc,
                                         const Config& config, const engine_actor& engine,
                                         const std::string& node_uid,
-                                        std::shared_ptr<TimerService> timers, size_t workers) {
+                                        std::shared_ptr<TimerService> timers, size_t workers,
+                                        std::function<void()> on_lease_lapsed) {
   ChannelStateRuntime rt;
   if (channel_state_enabled(config)) {
     const ProxyEndpointConfig& proxy = config.channel.proxy.state;
@@ -223,6 +224,7 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
       lctx->node = node_uid;
       lctx->node_lease = rcs.node_lease;
       lctx->partition_lease = rcs.node_lease;
+      lctx->on_lapsed = std::move(on_lease_lapsed);
       rt.leases = system.spawn(lease_actor_impl, std::shared_ptr<const LeaseContext>(lctx));
     }
     spdlog::info("msg=\"channel state events on\" engine={} partitions={} "

@@ -5,6 +5,7 @@
 // `channel.proxy.state.endpoint` through the HTTP or gRPC sender. Started by node_runtime.cpp.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,9 +62,12 @@ bool channel_state_enabled(const Config& config);
 /// When channel state events are enabled: the sender for channel.proxy.state (its callbacks
 /// run on `ioc`), a webhook pool of `workers` actors and the partition actors. The router
 /// always exists: without partitions, every channel's presence is the engine's.
+/// `on_lease_lapsed`: with Redis, called when this node's lease is found lapsed (the node
+/// writes its presence entries again; LeaseContext::on_lapsed).
 ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::io_context& ioc,
                                         const Config& config, const engine_actor& engine,
                                         const std::string& node_uid,
-                                        std::shared_ptr<TimerService> timers, size_t workers);
+                                        std::shared_ptr<TimerService> timers, size_t workers,
+                                        std::function<void()> on_lease_lapsed);
 
 }  // namespace herald

@@ -204,7 +204,8 @@ int run_node(Config config) {
   // Channel state events: the webhook pool, the partition actors, and the router that sends
   // the presence of state-tracked channels to them (connections and the API ask it).
   ChannelStateRuntime channel_state =
-      start_channel_state(system, ioc, config, engine, identity.uid, timers, threads);
+      start_channel_state(system, ioc, config, engine, identity.uid, timers, threads,
+                          [node] { caf::anon_send(node, repres_atom::value); });
   if (!channel_state.error.empty()) {
     spdlog::error("msg=\"cannot start channel state events\" error=\"{}\"", channel_state.error);
     caf::anon_send(node, shutdown_atom::value);

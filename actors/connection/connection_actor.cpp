@@ -324,6 +324,7 @@ connection_actor::behavior_type connection_actor_impl(connection_pointer self,
       [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },
       [=](disconn_atom, uint32_t code, std::string& reason) { logic->disconnect(code, reason); },
       [=](refresh_atom, ServerRefreshRequest& req) { logic->server_refresh(req); },
+      [=](repres_atom) { logic->refresh_presence(); },
       [=](timer_atom, uint8_t kind, TimerService::TimerId id) {
         logic->on_timer(static_cast<ConnTimer>(kind), id);
       },

@@ -12,6 +12,8 @@
 //   disconn(code, reason)           -> (): server API disconnect
 //   refresh(ServerRefreshRequest)   -> (): server API refresh
 //   sub(ServerSubscribeRequest)     -> Error: server API subscribe (code 0 = subscribed)
+//   repres()                        -> (): write its presence entries again now (the node's
+//                                          channel state lease had lapsed)
 //   timer(kind, timer id)           -> (): one of its own timers fired (TimerService)
 //
 // Commands of one connection run strictly in order: a command that needs the engine waits
@@ -42,7 +44,7 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<pushed_atom, BrokerEventPtr>, caf::reacts_to<interrupt_atom, std::string>,
     caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
     caf::reacts_to<unsub_atom, std::string>, caf::reacts_to<disconn_atom, uint32_t, std::string>,
-    caf::reacts_to<refresh_atom, ServerRefreshRequest>,
+    caf::reacts_to<refresh_atom, ServerRefreshRequest>, caf::reacts_to<repres_atom>,
     caf::reacts_to<timer_atom, uint8_t, TimerService::TimerId>>;
 
 /// Timers a connection arms on itself, at most one of each kind at a time.

@@ -4,6 +4,8 @@
 //   unsub(channel)                -> (): unsubscribe it (push code 2000)
 //   disconn(code, reason)         -> (): close it with a disconnect code
 //   refresh(ServerRefreshRequest) -> (): new expiry / info, or expire now
+//   repres()                      -> (): write its presence entries again now (the node's
+//                                    lease had lapsed: other nodes may have removed them)
 #pragma once
 
 #include <optional>
@@ -17,7 +19,8 @@ using connection_control_actor =
     caf::typed_actor<caf::replies_to<sub_atom, ServerSubscribeRequest>::with<Error>,
                      caf::reacts_to<unsub_atom, std::string>,
                      caf::reacts_to<disconn_atom, uint32_t, std::string>,
-                     caf::reacts_to<refresh_atom, ServerRefreshRequest>>;
+                     caf::reacts_to<refresh_atom, ServerRefreshRequest>,
+                     caf::reacts_to<repres_atom>>;
 
 /// A connection as the node knows it.
 struct ConnectionEntry {

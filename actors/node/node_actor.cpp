@@ -272,6 +272,11 @@ node_actor_impl_type::behavior_type node_actor_impl(self_ptr self, engine_actor 
           if (auto* ch = reg.find_channel(name))
             self->send(ch->actor, interrupt_atom::value);
       },
+      [=, &reg](repres_atom) {
+        reg.for_each_connection([&](const std::string&, const connection_control_actor& c) {
+          self->send(c, repres_atom::value);
+        });
+      },
       [=, &reg](shutdown_atom) {
         reg.for_each_channel(
             [&](const std::string&, const channel_actor& a) { self->send(a, shutdown_atom::value); });

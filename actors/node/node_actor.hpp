@@ -31,6 +31,9 @@
 //   control(ControlMessage)                 -> (): a command or announcement of another node
 //   interrupt(channels)                     -> (): the broker may have lost publications
 //
+//   repres()                                -> (): every local connection writes its presence
+//                                           entries again (channel state: this node's lease
+//                                           had lapsed and other nodes may have removed them)
 //   shutdown()                              -> (): stop the channel actors and quit
 #pragma once
 
@@ -68,7 +71,8 @@ using node_actor = caf::typed_actor<
     caf::replies_to<nodes_atom>::with<std::vector<NodeInfo>>,
     caf::replies_to<channels_atom>::with<ChannelCounts>,
     caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<control_atom, ControlMessage>,
-    caf::reacts_to<interrupt_atom, std::vector<std::string>>, caf::reacts_to<shutdown_atom>>;
+    caf::reacts_to<interrupt_atom, std::vector<std::string>>, caf::reacts_to<repres_atom>,
+    caf::reacts_to<shutdown_atom>>;
 
 /// Timing of node announcements; a node not heard within `lapse` is dropped from `nodes()`.
 struct NodeTiming {

@@ -66,6 +66,11 @@ class NodeRegistry {
 
   // -- connections ------------------------------------------------------------------------
 
+  template <class F>
+  void for_each_connection(F&& f) const {
+    for (const auto& [client, c] : connections_) f(client, c.control);
+  }
+
   /// Whether one more connection of `user` fits the limits (0 = unlimited). Anonymous
   /// connections are not counted against a user limit.
   bool admits(const std::string& user, uint32_t connection_limit,

@@ -112,9 +112,11 @@ class LeaseLogic {
       lose_all("node lease renewal failed");
       return end_round();
     }
-    if (!r.value.was_alive && !st_.first)
+    if (!r.value.was_alive && !st_.first) {
       spdlog::warn("msg=\"channel state: this node's lease had lapsed; other nodes may have "
-                   "removed its presence entries (refreshed with the next presence update)\"");
+                   "removed its presence entries (written again now)\"");
+      lapsed_self();
+    }
     st_.first = false;
     st_.round_ok = true;
 
@@ -243,11 +245,25 @@ class LeaseLogic {
     arm_expiry();
   }
 
+  /// This node's own lease had lapsed: its presence is written again now and once more
+  /// after a node lease.
+  void lapsed_self() {
+    if (!ctx().on_lapsed) return;
+    ctx().on_lapsed();
+    cancel(st_.reassert_timer);
+    st_.reassert_timer =
+        schedule(LeaseTimer::reassert, ctx().timers->now() + ctx().node_lease);
+  }
+
   void on_timer(LeaseTimer kind, TimerService::TimerId id) {
     if (kind == LeaseTimer::round) {
       if (id != st_.round_timer) return;
       st_.round_timer = 0;
       round();
+    } else if (kind == LeaseTimer::reassert) {
+      if (id != st_.reassert_timer) return;
+      st_.reassert_timer = 0;
+      if (!st_.stopping && ctx().on_lapsed) ctx().on_lapsed();
     } else {
       if (id != st_.expiry_timer) return;
       st_.expiry_timer = 0;
@@ -262,6 +278,7 @@ class LeaseLogic {
     st_.stopping = true;
     cancel(st_.round_timer);
     cancel(st_.expiry_timer);
+    cancel(st_.reassert_timer);
     const auto mine = owned();
     for (uint32_t p : mine) lose(p);
     auto left = std::make_shared<size_t>(mine.size() + 1);

@@ -16,6 +16,11 @@
 //      takes free partitions (own(true), then nodes_lost(every lapsed node)).
 // A lease is also given up locally when `partition_lease` has passed since the last renewal
 // that succeeded was sent (Redis unreachable): the expiry timer checks this between rounds.
+// A renewal that finds this node's own lease lapsed (the node or Redis stalled longer than
+// the lease) calls `on_lapsed` at once and again one node lease later: the other nodes may
+// have removed this node's presence entries as node_lost, and the node writes them again
+// (the second call covers a sweep that a node which saw the lapse just before the renewal
+// runs after the first rewrite).
 //
 // Messages:
 //   tick()                  -> bool
@@ -28,11 +33,12 @@
 //       this node left at their next round), answers true once Redis answered, then quits.
 // What it sends: own(bool) and nodes_lost(uids) to the partition actors (partition_actor.hpp).
 // Private: task(PartitionTask) runs a backend callback inside the actor; timer(kind, id) is
-// one of its TimerService timers (round, expiry).
+// one of its TimerService timers (round, expiry, reassert).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -61,10 +67,12 @@ struct LeaseContext {
   std::chrono::milliseconds partition_lease{5000};
   std::chrono::milliseconds round_interval{0};  ///< 0: node_lease / 4
   unsigned relost_rounds = 8;
+  /// Called inside the actor when this node's lease is found lapsed (see above); may be empty.
+  std::function<void()> on_lapsed;
 };
 
 /// Timers of the lease actor.
-enum class LeaseTimer : uint8_t { round, expiry };
+enum class LeaseTimer : uint8_t { round, expiry, reassert };
 
 using lease_actor_impl_type = lease_actor::extend<
     caf::reacts_to<task_atom, PartitionTask>,
@@ -84,6 +92,7 @@ struct LeaseActorState {
   uint64_t rounds = 0;
   TimerService::TimerId round_timer = 0;
   TimerService::TimerId expiry_timer = 0;
+  TimerService::TimerId reassert_timer = 0;  ///< the second on_lapsed after a lapse
   static inline const char* name = "herald.lease";
 };
 

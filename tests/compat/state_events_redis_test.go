@@ -9,46 +9,33 @@ package compat
 import (
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// The node lease of the test nodes: short, so that the kill test waits little.
-const stateNodeLease = time.Second
+// The node lease of the test nodes: short, so that the kill test waits little, yet not 1 s:
+// on a loaded CI machine (ctest -j2 beside the sanitizers) both nodes once stalled past that.
+const stateNodeLease = 2 * time.Second
 
 // startRedisStateNode runs a herald on the Redis engine whose namespace "st" sends state
-// events to rec; nodes started with the same prefix share their channel state.
-func startRedisStateNode(t *testing.T, rec *stateRecorder, prefix string) *Server {
+// events to rec; `redis` is where the engine's Redis is (address, or cluster_address), nodes
+// started with the same prefix and Redis share their channel state.
+func startRedisStateNode(t *testing.T, rec *stateRecorder, prefix string, redis map[string]any) *Server {
 	t.Helper()
-	if os.Getenv("HERALD_BIN") == "" {
-		t.Skip("HERALD_BIN is not set")
-	}
-	redisOnce.Do(startRedis)
-	if redisErr != nil {
-		t.Skip("no redis-server: ", redisErr)
-	}
-	cfg := configs["main"]()
-	ch := cfg["channel"].(map[string]any)
-	ch["namespaces"] = append(ch["namespaces"].([]map[string]any), map[string]any{
-		"name":                          "st",
-		"presence":                      true,
-		"state_proxy_enabled":           true,
-		"allow_subscribe_for_client":    true,
-		"allow_presence_for_subscriber": true,
-	})
-	ch["proxy"] = map[string]any{"state": map[string]any{"endpoint": rec.srv.URL + "/state"}}
-	cfg["engine"] = map[string]any{
-		"type": "redis",
-		"redis": map[string]any{
-			"address": redisAddr,
-			"prefix":  prefix,
-			"channel_state": map[string]any{
-				"vacated_event_delay": stateDelay.String(),
-				"num_partitions":      8,
-				"node_lease":          stateNodeLease.String(),
-			},
+	cfg := stateConfig(rec)
+	r := map[string]any{
+		"prefix": prefix,
+		"channel_state": map[string]any{
+			"vacated_event_delay": stateDelay.String(),
+			"num_partitions":      8,
+			"node_lease":          stateNodeLease.String(),
 		},
 	}
+	for k, v := range redis {
+		r[k] = v
+	}
+	cfg["engine"] = map[string]any{"type": "redis", "redis": r}
 	s, err := startServer("state-redis-"+unique(""), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -57,18 +44,31 @@ func startRedisStateNode(t *testing.T, rec *stateRecorder, prefix string) *Serve
 	return s
 }
 
-// redisStateNodes starts n nodes on one store; those still running are stopped (SIGTERM) at
-// the end, and must stop cleanly.
+// stateNodes are nodes on one store; those still running are stopped (SIGTERM) at the end,
+// and must stop cleanly.
 type stateNodes struct {
 	nodes  []*Server
 	killed map[*Server]bool
 }
 
+// redisStateNodes: n nodes on the suite's redis-server.
 func redisStateNodes(t *testing.T, rec *stateRecorder, n int) *stateNodes {
+	if os.Getenv("HERALD_BIN") == "" {
+		t.Skip("HERALD_BIN is not set")
+	}
+	redisOnce.Do(startRedis)
+	if redisErr != nil {
+		t.Skip("no redis-server: ", redisErr)
+	}
+	return redisStateNodesOn(t, rec, n, map[string]any{"address": redisAddr})
+}
+
+// redisStateNodesOn: n nodes on the Redis that `redis` names (see startRedisStateNode).
+func redisStateNodesOn(t *testing.T, rec *stateRecorder, n int, redis map[string]any) *stateNodes {
 	prefix := unique("cs")
 	sn := &stateNodes{killed: map[*Server]bool{}}
 	for i := 0; i < n; i++ {
-		sn.nodes = append(sn.nodes, startRedisStateNode(t, rec, prefix))
+		sn.nodes = append(sn.nodes, startRedisStateNode(t, rec, prefix, redis))
 	}
 	t.Cleanup(func() {
 		for _, s := range sn.nodes {
@@ -190,6 +190,52 @@ func TestStateEventsRedisNodeKilled(t *testing.T) {
 // random node; then quiet. Per channel the events alternate with growing gens, and the last
 // one says whether someone is subscribed (by the test's books and by the presence API of
 // either node).
+// A node frozen past its lease (SIGSTOP, as a stall on an overloaded machine): the other node
+// removes its subscribers (vacated, node_lost). Running again, it finds its lease lapsed and
+// writes its presence again at once: occupied again and the presence back within a lease
+// round, not after client.presence_update_interval (27 s by default).
+func TestStateEventsRedisStalledNodeComesBack(t *testing.T) {
+	rec := newStateRecorder(t)
+	sn := redisStateNodes(t, rec, 2)
+	a, b := sn.nodes[0], sn.nodes[1]
+	ch := unique("st:stall")
+	cb := newStateClient(t, b)
+	cb.do(t, "subscribe", ch)
+	rec.waitUnique(t, ch, 1, 5*time.Second)
+
+	if err := b.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = b.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	evs := rec.waitUnique(t, ch, 2, stateNodeLease*5/4+stateDelay+5*time.Second)
+	if evs[1].Type != "vacated" || evs[1].Reason != "node_lost" {
+		t.Fatalf("second event %+v, want vacated (node_lost)", evs[1])
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	stopped = false
+	resumed := time.Now()
+	evs = rec.waitUnique(t, ch, 3, stateNodeLease+5*time.Second)
+	if evs[2].Type != "occupied" {
+		t.Fatalf("third event %+v, want occupied", evs[2])
+	}
+	t.Logf("occupied again %v after the node resumed", evs[2].arrived.Sub(resumed))
+	deadline := time.Now().Add(5 * time.Second)
+	for presenceCount(t, a, ch) != 1 || presenceCount(t, b, ch) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("presence of %s not back on both nodes", ch)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkAlternation(t, ch, evs)
+}
+
 func TestStateEventsRedisChurn(t *testing.T) {
 	rec := newStateRecorder(t)
 	sn := redisStateNodes(t, rec, 2)

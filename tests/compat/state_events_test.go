@@ -97,14 +97,9 @@ func (r *stateRecorder) wait(t *testing.T, channel string, n int, timeout time.D
 }
 
 // startStateServer runs a herald of its own whose namespace "st" sends state events to rec.
-func startStateServer(t *testing.T, rec *stateRecorder) *Server {
-	t.Helper()
-	if clusterMode() {
-		t.Skip("this server runs the memory engine; state_events_redis_test.go covers the Redis engine")
-	}
-	if os.Getenv("HERALD_BIN") == "" {
-		t.Skip("HERALD_BIN is not set")
-	}
+// stateConfig is the suite's "main" config plus the namespace "st", which keeps presence and
+// sends channel state events to rec; the caller sets the engine.
+func stateConfig(rec *stateRecorder) map[string]any {
 	cfg := configs["main"]()
 	ch := cfg["channel"].(map[string]any)
 	ch["namespaces"] = append(ch["namespaces"].([]map[string]any), map[string]any{
@@ -115,6 +110,18 @@ func startStateServer(t *testing.T, rec *stateRecorder) *Server {
 		"allow_presence_for_subscriber": true,
 	})
 	ch["proxy"] = map[string]any{"state": map[string]any{"endpoint": rec.srv.URL + "/state"}}
+	return cfg
+}
+
+func startStateServer(t *testing.T, rec *stateRecorder) *Server {
+	t.Helper()
+	if clusterMode() {
+		t.Skip("this server runs the memory engine; state_events_redis_test.go covers the Redis engine")
+	}
+	if os.Getenv("HERALD_BIN") == "" {
+		t.Skip("HERALD_BIN is not set")
+	}
+	cfg := stateConfig(rec)
 	cfg["engine"] = map[string]any{
 		"type": "memory",
 		"memory": map[string]any{"channel_state": map[string]any{
@@ -340,32 +347,57 @@ func runStateChurn(t *testing.T, rec *stateRecorder, nodes []*Server, seed int64
 			time.Sleep(time.Duration(rng.Intn(int(stateDelay/time.Millisecond)*3/2)) * time.Millisecond)
 		}
 	}
-	// Quiet: every pending vacated fires (and the closed connections are gone).
+	// Quiet: every pending vacated fires (and the closed connections are gone). Then the
+	// events and the presence must agree with the books; a node whose lease lapsed on a
+	// loaded machine writes its presence again, so they are polled until they agree (or the
+	// deadline passes), never accepted on a first look that disagrees.
 	time.Sleep(stateDelay + settle)
-	total := 0
-	for n := 0; n < nChannels; n++ {
-		ch := prefix + strconv.Itoa(n)
+	subscribedTo := func(ch string) bool {
+		for i := range subs {
+			if subs[i][ch] {
+				return true
+			}
+		}
+		return false
+	}
+	events := func(ch string) []stateEvent {
 		evs := rec.of(ch)
 		if dedup {
 			evs = dedupGen(evs)
 		}
-		total += len(evs)
-		checkAlternation(t, ch, evs)
-		subscribed := false
-		for i := range subs {
-			subscribed = subscribed || subs[i][ch]
-		}
-		lastOccupied := len(evs) > 0 && evs[len(evs)-1].Type == "occupied"
-		if lastOccupied != subscribed {
-			t.Fatalf("%s: last event occupied=%v, subscribed=%v: %+v", ch, lastOccupied,
-				subscribed, evs)
-		}
-		for _, s := range nodes {
-			if got := presenceCount(t, s, ch) > 0; got != subscribed {
-				t.Fatalf("%s: presence on %s says subscribed=%v, books say %v", ch, s.Name, got,
-					subscribed)
+		return evs
+	}
+	mismatch := func() string {
+		for n := 0; n < nChannels; n++ {
+			ch := prefix + strconv.Itoa(n)
+			evs := events(ch)
+			subscribed := subscribedTo(ch)
+			if lastOccupied := len(evs) > 0 && evs[len(evs)-1].Type == "occupied"; lastOccupied != subscribed {
+				return fmt.Sprintf("%s: last event occupied=%v, subscribed=%v: %+v", ch,
+					lastOccupied, subscribed, evs)
+			}
+			for _, s := range nodes {
+				if got := presenceCount(t, s, ch) > 0; got != subscribed {
+					return fmt.Sprintf("%s: presence on %s says subscribed=%v, books say %v", ch,
+						s.Name, got, subscribed)
+				}
 			}
 		}
+		return ""
+	}
+	deadline := time.Now().Add(2*stateDelay + 10*time.Second)
+	for m := mismatch(); m != ""; m = mismatch() {
+		if time.Now().After(deadline) {
+			t.Fatal(m)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	total := 0
+	for n := 0; n < nChannels; n++ {
+		ch := prefix + strconv.Itoa(n)
+		evs := events(ch)
+		total += len(evs)
+		checkAlternation(t, ch, evs)
 	}
 	rec.mu.Lock()
 	t.Logf("%d events over %d channels; %d requests so far", total, nChannels, rec.requests)

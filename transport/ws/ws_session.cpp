@@ -1,6 +1,7 @@
 // The WebSocket session: Beast's websocket::stream over the upgraded TCP socket, all of it on
-// the connection's strand. Only send() and close() are called from other threads;
-// they touch the mutex-guarded outbound state and post to the strand.
+// the connection's strand. send(), send_deferred(), flush() and close() are called from
+// other threads (connection actors, a channel's fan-out task on another strand); they touch
+// the mutex-guarded outbound state and post to the strand.
 //
 // Memory per idle connection is the point of several choices here:
 // - reads go into a std::string whose inline (SSO) storage takes the first bytes of a

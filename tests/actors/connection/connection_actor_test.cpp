@@ -382,6 +382,29 @@ TEST_F(ConnectionActorTest, PresenceIsRefreshedBeforeItsTtlRunsOut) {
   EXPECT_EQ(stats["presence_stats"]["num_clients"], 1) << stats.dump();
 }
 
+// repres (the node's lease had lapsed and another node swept its entries): the connection
+// writes its presence again at once, without waiting for presence_update_interval.
+TEST_F(ConnectionActorTest, RepresWritesThePresenceAgainAtOnce) {
+  Client c = connected("5");
+  c.send(R"({"id":2,"subscribe":{"channel":"chat:alive"}})");
+  c.next();
+  auto stats = [&](uint32_t id) {
+    c.send(R"({"id":)" + std::to_string(id) +
+           R"(,"presence_stats":{"channel":"chat:alive"}})");
+    json s = c.next_where([id](const json& m) { return m.value("id", 0u) == id; });
+    return s["presence_stats"]["num_clients"].get<int>();
+  };
+  ASSERT_EQ(stats(3), 1);
+  auto presence = ask<PresenceMap>(engine_, presence_atom::value, std::string("chat:alive"));
+  ASSERT_TRUE(presence && presence->size() == 1);
+  EXPECT_TRUE(ask<bool>(engine_, pres_rm_atom::value, std::string("chat:alive"),
+                        presence->begin()->second));
+  ASSERT_EQ(stats(4), 0);  // swept, as a node_lost sweep would
+  caf::anon_send(c.actor, repres_atom::value);
+  run();
+  EXPECT_EQ(stats(5), 1);
+}
+
 TEST_F(ConnectionActorTest, SendIsNotAvailableAndRpcWithoutProxyIsNotAvailable) {
   Client c = connected("42");
   c.send(R"({"id":2,"rpc":{"method":"x","data":{}}})");

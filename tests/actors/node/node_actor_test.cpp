@@ -74,6 +74,25 @@ TEST_F(NodeActorTest, ServerCommandsReachMatchingConnections) {
   EXPECT_EQ(counts().num_clients, 0u);
 }
 
+// repres (this node's channel state lease had lapsed): every local connection, whoever it
+// belongs to, is asked to write its presence again.
+TEST_F(NodeActorTest, RepresReachesEveryConnection) {
+  Probe a{sys()}, b{sys()};
+  caf::anon_send(node_, conn_atom::value,
+                 ConnectionEntry{"c1", "42", "", a.as<connection_control_actor>()});
+  caf::anon_send(node_, conn_atom::value,
+                 ConnectionEntry{"c2", "", "", b.as<connection_control_actor>()});
+  caf::anon_send(node_, repres_atom::value);
+  run();
+  EXPECT_EQ(a.take_all<repres_atom>().size(), 1u);
+  EXPECT_EQ(b.take_all<repres_atom>().size(), 1u);
+  caf::anon_send(node_, conn_gone_atom::value, std::string("c1"));
+  caf::anon_send(node_, repres_atom::value);
+  run();
+  EXPECT_TRUE(a.take_all<repres_atom>().empty());
+  EXPECT_EQ(b.take_all<repres_atom>().size(), 1u);
+}
+
 TEST_F(NodeActorTest, ConnectionThatDiesIsForgotten) {
   Probe conn{sys()};
   caf::anon_send(node_, conn_atom::value,

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -101,7 +103,8 @@ class LeaseActorTest : public ::testing::Test {
 
   /// `lease`: long enough that a node's lease cannot lapse between two ticks of a test on a
   /// loaded machine (sanitizers, parallel builds); the lapse tests give the dying node less.
-  Node& start(const std::string& uid, std::chrono::milliseconds lease = 3000ms) {
+  Node& start(const std::string& uid, std::chrono::milliseconds lease = 3000ms,
+              std::function<void()> on_lapsed = {}) {
     auto n = std::make_unique<Node>();
     n->uid = uid;
     auto ctx = std::make_shared<LeaseContext>();
@@ -114,6 +117,7 @@ class LeaseActorTest : public ::testing::Test {
     ctx->node_lease = lease;
     ctx->partition_lease = lease;
     ctx->round_interval = 1h;  // rounds only when the test ticks
+    ctx->on_lapsed = std::move(on_lapsed);
     n->actor = sys_.spawn(lease_actor_impl, ctx);
     nodes_.push_back(std::move(n));
     return *nodes_.back();
@@ -264,6 +268,33 @@ TEST_F(LeaseActorTest, LapsedNodesAreAnnouncedAgainEveryFewRounds) {
     ++rounds;
   }
   EXPECT_EQ(a.rec->lost_of(0), (std::vector<std::string>{"ghost", "ghost"}));
+}
+
+// The node's own lease found lapsed (here: its key deleted, as if it had stalled past the
+// lease): on_lapsed at once, so the node writes its presence again, and once more a node
+// lease later on the node's timer clock; a renewal that finds the lease alive calls nothing.
+TEST_F(LeaseActorTest, AnOwnLapseAsksForThePresenceAgainNowAndAfterALease) {
+  std::atomic<int> calls{0};
+  auto& a = start("A", 3000ms, [&calls] { ++calls; });
+  const auto t0 = a.timers->now();
+  a.timers->advance(t0);
+  tick(a);
+  tick(a);
+  EXPECT_EQ(calls.load(), 0);
+  server_.command({"DEL", "{lt.cs}:node:A"});
+  tick(a);
+  EXPECT_EQ(calls.load(), 1);
+  tick(a);  // alive again
+  EXPECT_EQ(calls.load(), 1);
+  a.timers->advance(t0 + 2999ms);
+  owned(a);  // the actor has handled whatever the timers sent
+  EXPECT_EQ(calls.load(), 1);
+  a.timers->advance(t0 + 3000ms);
+  owned(a);
+  EXPECT_EQ(calls.load(), 2);
+  a.timers->advance(t0 + 10000ms);
+  tick(a);
+  EXPECT_EQ(calls.load(), 2);
 }
 
 TEST_F(LeaseActorTest, RedisDownGivesEverythingUp) {

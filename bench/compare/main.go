@@ -107,7 +107,7 @@ type Skipped struct {
 	Reason   string `json:"reason"`
 }
 
-var scenarios = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
+var scenarios = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"}
 
 func main() {
 	var cfg Config
@@ -121,7 +121,7 @@ func main() {
 	flag.StringVar(&cfg.Redis, "redis", "", "redis-server binary for S6 (empty: S6 skipped)")
 	flag.StringVar(&cfg.ServerCPU, "server-cpu", "0", "taskset CPU of the servers (and Redis)")
 	flag.StringVar(&cfg.LoaderCPU, "loader-cpu", "1", "taskset CPU of the loader")
-	flag.StringVar(&only, "only", "", "comma-separated scenarios (s1..s8); default all")
+	flag.StringVar(&only, "only", "", "comma-separated scenarios (s1..s10); default all")
 	flag.IntVar(&reps, "reps", 0, "repetitions per server (0: the mode's)")
 	flag.StringVar(&cfg.OutDir, "out", "bench/results", "results directory")
 	flag.StringVar(&cfg.Command, "command", "", "the command line to record")
@@ -183,10 +183,12 @@ type Bench struct {
 	started time.Time
 	meta    map[string]any
 	s3max   map[string]float64
+	s6max   map[string]float64 // S10's rates are fractions of it
 }
 
 func newBench(cfg Config) *Bench {
-	b := &Bench{cfg: cfg, servers: []string{Herald}, started: time.Now(), s3max: map[string]float64{}}
+	b := &Bench{cfg: cfg, servers: []string{Herald}, started: time.Now(), s3max: map[string]float64{},
+		s6max: map[string]float64{}}
 	if cfg.Centrifugo != "" {
 		b.servers = append(b.servers, Centrifugo)
 	}
@@ -267,6 +269,51 @@ func (b *Bench) run() {
 				return []string{"fanout", "--clients", itoa(p.S6Clients), "--channel", "bench:fan",
 					"--window", itoa(p.S3Window), "--publishers", itoa(p.S3Publishers),
 					"--warmup", ftoa(p.S3Warmup), "--duration", ftoa(p.S3Duration)}
+			}, &redisTopology{})
+			for _, srv := range b.servers {
+				b.s6max[srv] = b.median("s6", "", srv, "deliveries_per_s")
+			}
+		}
+	}
+	// S9: the server API of the second node publishing through Redis (nobody subscribed):
+	// what one Redis carries with the engine's pipelining, everything server-side on one core.
+	if b.want("s9") {
+		if b.cfg.Redis == "" {
+			b.skip("s9", "no redis-server binary (bench/run.sh installs the redis-server package)")
+		} else {
+			for _, batch := range []int{1, p.S4Batch} {
+				variant := "single"
+				if batch > 1 {
+					variant = "batch"
+				}
+				b.scenario("s9", variant, p.Reps, func(srv *Proc) []string {
+					return []string{"api", "--conns", itoa(p.S4Conns), "--batch", itoa(batch),
+						"--channel", "bench:api", "--warmup", ftoa(p.S4Warmup), "--duration",
+						ftoa(p.S4Duration)}
+				}, &redisTopology{})
+			}
+		}
+	}
+	// S10: S5 across nodes: subscribers on the first node, publications through the second
+	// node's API and Redis, at fractions of the S6 maximum.
+	if b.want("s10") {
+		if b.cfg.Redis == "" {
+			b.skip("s10", "no redis-server binary (bench/run.sh installs the redis-server package)")
+		} else {
+			b.scenario("s10", "", p.S5Reps, func(srv *Proc) []string {
+				max := b.s6max[srv.Name]
+				if max <= 0 {
+					max = b.s3max[srv.Name] / 2
+				}
+				if max <= 0 {
+					max = 50000
+				}
+				var rates []string
+				for _, f := range p.S5Fractions {
+					rates = append(rates, fmt.Sprintf("%.3f", f*max/float64(p.S6Clients)))
+				}
+				return []string{"latency", "--clients", itoa(p.S6Clients), "--channel", "bench:lat",
+					"--rates", strings.Join(rates, ","), "--duration", ftoa(p.S5Duration)}
 			}, &redisTopology{})
 		}
 	}
@@ -470,7 +517,9 @@ var scenarioTitle = map[string]string{
 	"s1": "connect storm", "s2": "idle memory per connection", "s3": "fan-out, one channel",
 	"s4": "server API publishes", "s5": "publish-to-receive latency",
 	"s6": "fan-out across two nodes on Redis", "s7": "channel state events",
-	"s8": "kill -9 to vacated",
+	"s8":  "kill -9 to vacated",
+	"s9":  "server API publishes through Redis (two nodes)",
+	"s10": "publish-to-receive latency across nodes (Redis)",
 }
 
 // headline is the one-line summary printed as a run ends.
@@ -496,10 +545,10 @@ func headline(r *Run) string {
 	case "s3", "s6":
 		return fmt.Sprintf("%.0f deliveries/s, %.2f CPU-us/delivery, %.2f pushes/frame (%s%s)",
 			f("deliveries_per_s"), f("server_cpu_us_per_delivery"), f("pushes_per_frame"), cores, lim)
-	case "s4":
+	case "s4", "s9":
 		return fmt.Sprintf("%.0f publishes/s, %.0f per server CPU-s (%s%s)", f("publishes_per_s"),
 			f("publishes_per_server_cpu_s"), cores, lim)
-	case "s5":
+	case "s5", "s10":
 		var parts []string
 		ph, _ := m["phases"].([]any)
 		for i := range ph {

@@ -53,7 +53,19 @@ func (b *Bench) metrics() []Metric {
 		Metric{"s7", "", "events_generated_per_s", "S7 state events generated per second (2 × subscribe/unsubscribe cycles)", "/s", ""},
 		Metric{"s7", "", "events_per_request", "S7 events per webhook request (batching)", "", ""},
 		Metric{"s7", "", "settle_s", "S7 last event after the loader finished (0: before)", "s", "lower"},
-		Metric{"s8", "", "kill_to_vacated_s", "S8 kill -9 of a node to vacated (node lease 5 s + delay 5 s, Herald only)", "s", "lower"})
+		Metric{"s8", "", "kill_to_vacated_s", "S8 kill -9 of a node to vacated (node lease 5 s + delay 5 s, Herald only)", "s", "lower"},
+		Metric{"s9", "single", "publishes_per_s", "S9 Redis, API on node 2: publishes per second", "/s", "higher"},
+		Metric{"s9", "single", "publishes_per_server_cpu_s", "S9 Redis: publishes per server-side CPU-second (both nodes + Redis)", "/CPU-s", "higher"},
+		Metric{"s9", "batch", "publishes_per_s", fmt.Sprintf("S9 Redis, batch of %d: publishes per second", b.cfg.Params.S4Batch), "/s", "higher"},
+		Metric{"s9", "batch", "publishes_per_server_cpu_s", fmt.Sprintf("S9 Redis, batch of %d: publishes per server-side CPU-second", b.cfg.Params.S4Batch), "/CPU-s", "higher"})
+	for i, f := range b.cfg.Params.S5Fractions {
+		p := fmt.Sprintf("phases.%d.", i)
+		pc := fmt.Sprintf("%.0f %%", f*100)
+		m = append(m,
+			Metric{"s10", "", p + "deliveries_per_s", "S10 across nodes at " + pc + " of S6 max: deliveries per second", "/s", ""},
+			Metric{"s10", "", p + "latency.p50_ms", "S10 across nodes at " + pc + ": latency p50", "ms", "lower"},
+			Metric{"s10", "", p + "latency.p99_ms", "S10 across nodes at " + pc + ": latency p99", "ms", "lower"})
+	}
 	return m
 }
 

@@ -60,13 +60,13 @@ StateSenderOptions sender_options(const ProxyEndpointConfig& p) {
 /// the maxmemory-policy warning. Redis unreachable: a warning, the node starts (the guard
 /// could not run).
 std::string check_redis_store(const redis::DeploymentOptions& deployment,
-                              const RedisPartitionStore::Options& options) {
+                              const RedisPartitionStore::Options& options, bool force) {
   boost::asio::io_context io;
   auto router = redis::make_router(io.get_executor(), deployment, "channel_state");
   RedisPartitionStore store(router, options);
   std::optional<StoreResult<RedisPartitionStore::PartitionCountCheck>> count;
   std::optional<StoreResult<std::vector<std::string>>> policies;
-  store.check_num_partitions(false, [&](auto r) { count = std::move(r); });
+  store.check_num_partitions(force, [&](auto r) { count = std::move(r); });
   store.maxmemory_policies([&](auto r) { policies = std::move(r); });
   const auto deadline = std::chrono::steady_clock::now() + deployment.connection.connect_timeout +
                         deployment.connection.io_timeout + std::chrono::seconds(1);
@@ -91,7 +91,14 @@ std::string check_redis_store(const redis::DeploymentOptions& deployment,
            ", the value the channel state in Redis was made with (Redis key \"" + config_key +
            "\", field num_partitions) and some of its partitions still hold state; start with "
            "num_partitions " + std::to_string(*count->value.stored) +
-           ", or remove the keys of prefix \"" + options.prefix + ".cs\" first";
+           ", remove the keys of prefix \"" + options.prefix + ".cs\" first, or set "
+           "engine.redis.channel_state.force_num_partitions to orphan that state";
+  } else if (count->value.stored && *count->value.stored != options.num_partitions &&
+             count->value.live) {
+    spdlog::warn("msg=\"channel state: num_partitions changed on live state "
+                 "(force_num_partitions): the state on the old partitions is orphaned; channels "
+                 "emptied before this start get no vacated event\" key=\"{}\" was={} now={}",
+                 config_key, *count->value.stored, options.num_partitions);
   } else if (count->value.stored && *count->value.stored != options.num_partitions) {
     spdlog::warn("msg=\"channel state: num_partitions changed (no partition held state)\" "
                  "key=\"{}\" was={} now={}",
@@ -157,7 +164,7 @@ ChannelStateRuntime start_channel_state(caf::actor_system& system, boost::asio::
       so.prefix = d.prefix;
       so.num_partitions = num_partitions;
       so.limits = limits;
-      if (auto e = check_redis_store(d, so); !e.empty()) {
+      if (auto e = check_redis_store(d, so, config.engine.redis.channel_state.force_num_partitions); !e.empty()) {
         rt.error = e;
         rt.router = std::make_shared<const PresenceRouter>(engine, rt.partitions);
         return rt;

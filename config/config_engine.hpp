@@ -24,6 +24,10 @@ struct RedisChannelStateConfig : ChannelStateConfig {
   /// Herald extension: lifetime of a node's lease on the channel state it tracks in Redis;
   /// a node that stops renewing it is treated as gone once it expires. > 0.
   std::chrono::milliseconds node_lease = std::chrono::seconds(5);
+  /// Herald extension: start even when num_partitions differs from the count the live state
+  /// in Redis was made with (that state is orphaned: docs/channel-state-events.md). Without
+  /// it such a node refuses to start.
+  bool force_num_partitions = false;
 };
 
 /// A Redis deployment: one address, several (client-side sharding) or a cluster.

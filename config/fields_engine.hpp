@@ -16,6 +16,7 @@ template <ConfigOf<RedisChannelStateConfig> C, class V>
 void visit_fields(C& c, V&& v) {
   visit_fields(as_base<ChannelStateConfig>(c), v);
   v("node_lease", c.node_lease, kFieldPlain);
+  v("force_num_partitions", c.force_num_partitions, kFieldPlain);
 }
 
 template <ConfigOf<MemoryEngineConfig> C, class V>

@@ -14,11 +14,12 @@
 namespace herald::test {
 namespace {
 
-std::string config(const std::string& redis, int partitions) {
+std::string config(const std::string& redis, int partitions, bool force = false) {
   return write_temp_file("cs-redis.json", R"({
     "http_server": {"address": "127.0.0.1", "port": 0}, "http_api": {"key": "k"},
     "engine": {"type": "redis", "redis": {"address": ")" + redis + R"(", "prefix": "csit",
                "channel_state": {"num_partitions": )" + std::to_string(partitions) + R"(,
+                                 "force_num_partitions": )" + std::string(force ? "true" : "false") + R"(,
                                  "vacated_event_delay": "1s", "node_lease": "1s"}}},
     "channel": {"proxy": {"state": {"endpoint": "http://127.0.0.1:9/state"}},
                 "namespaces": [{"name": "st", "presence": true, "state_proxy_enabled": true}]}})");
@@ -50,6 +51,7 @@ TEST_F(ChannelStateRedis, AnotherCountOnLiveStateIsRefusedNamingTheKey) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find("{csit.cs}:config"), std::string::npos) << out;
+  EXPECT_NE(out.find("force_num_partitions"), std::string::npos) << out;
   EXPECT_EQ(out.find("herald started"), std::string::npos) << out;
   EXPECT_EQ(redis_.command({"HGET", "{csit.cs}:config", "num_partitions"}), "8");
 
@@ -63,6 +65,20 @@ TEST_F(ChannelStateRedis, AnotherCountOnLiveStateIsRefusedNamingTheKey) {
   EXPECT_NE(other.log().find("num_partitions changed"), std::string::npos) << other.log();
   EXPECT_EQ(redis_.command({"HGET", "{csit.cs}:config", "num_partitions"}), "4");
   EXPECT_EQ(other.stop(SIGTERM), 0) << other.log();
+}
+
+// force_num_partitions: the same live state, the other count starts, says what it orphans,
+// and becomes the recorded count.
+TEST_F(ChannelStateRedis, AForcedCountStartsOnLiveStateAndWarns) {
+  redis_.command({"HSET", "{csit.cs}:config", "num_partitions", "8"});
+  redis_.command({"ZADD", "{csit.cs.3}:pend", "1", "st:room"});
+  HeraldProcess p;
+  ASSERT_TRUE(p.start({"-c", config(redis_.address(), 4, true)})) << p.log();
+  EXPECT_NE(p.log().find("num_partitions changed on live state (force_num_partitions)"),
+            std::string::npos)
+      << p.log();
+  EXPECT_EQ(redis_.command({"HGET", "{csit.cs}:config", "num_partitions"}), "4");
+  EXPECT_EQ(p.stop(SIGTERM), 0) << p.log();
 }
 
 TEST_F(ChannelStateRedis, AnEvictingPolicyIsWarnedAbout) {

@@ -96,7 +96,6 @@ func (r *stateRecorder) wait(t *testing.T, channel string, n int, timeout time.D
 	}
 }
 
-// startStateServer runs a herald of its own whose namespace "st" sends state events to rec.
 // stateConfig is the suite's "main" config plus the namespace "st", which keeps presence and
 // sends channel state events to rec; the caller sets the engine.
 func stateConfig(rec *stateRecorder) map[string]any {
@@ -113,6 +112,7 @@ func stateConfig(rec *stateRecorder) map[string]any {
 	return cfg
 }
 
+// startStateServer runs a herald of its own whose namespace "st" sends state events to rec.
 func startStateServer(t *testing.T, rec *stateRecorder) *Server {
 	t.Helper()
 	if clusterMode() {

@@ -232,17 +232,7 @@ func (b *Bench) run() {
 		}
 	}
 	if b.want("s4") {
-		for _, batch := range []int{1, p.S4Batch} {
-			variant := "single"
-			if batch > 1 {
-				variant = "batch"
-			}
-			b.scenario("s4", variant, p.Reps, func(srv *Proc) []string {
-				return []string{"api", "--conns", itoa(p.S4Conns), "--batch", itoa(batch),
-					"--channel", "bench:api", "--warmup", ftoa(p.S4Warmup), "--duration",
-					ftoa(p.S4Duration)}
-			}, nil)
-		}
+		b.apiScenario("s4", nil)
 	}
 	if b.want("s5") {
 		b.scenario("s5", "", p.S5Reps, func(srv *Proc) []string {
@@ -281,17 +271,7 @@ func (b *Bench) run() {
 		if b.cfg.Redis == "" {
 			b.skip("s9", "no redis-server binary (bench/run.sh installs the redis-server package)")
 		} else {
-			for _, batch := range []int{1, p.S4Batch} {
-				variant := "single"
-				if batch > 1 {
-					variant = "batch"
-				}
-				b.scenario("s9", variant, p.Reps, func(srv *Proc) []string {
-					return []string{"api", "--conns", itoa(p.S4Conns), "--batch", itoa(batch),
-						"--channel", "bench:api", "--warmup", ftoa(p.S4Warmup), "--duration",
-						ftoa(p.S4Duration)}
-				}, &redisTopology{})
-			}
+			b.apiScenario("s9", &redisTopology{})
 		}
 	}
 	// S10: S5 across nodes: subscribers on the first node, publications through the second
@@ -327,6 +307,22 @@ func (b *Bench) run() {
 		} else {
 			b.stateScenario("s8", p.S8Reps, b.killOnce)
 		}
+	}
+}
+
+// apiScenario runs S4's server API publishes (single, then batch) as scenario s.
+func (b *Bench) apiScenario(s string, topo *redisTopology) {
+	p := b.cfg.Params
+	for _, batch := range []int{1, p.S4Batch} {
+		variant := "single"
+		if batch > 1 {
+			variant = "batch"
+		}
+		b.scenario(s, variant, p.Reps, func(srv *Proc) []string {
+			return []string{"api", "--conns", itoa(p.S4Conns), "--batch", itoa(batch),
+				"--channel", "bench:api", "--warmup", ftoa(p.S4Warmup), "--duration",
+				ftoa(p.S4Duration)}
+		}, topo)
 	}
 }
 

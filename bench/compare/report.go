@@ -37,15 +37,7 @@ func (b *Bench) metrics() []Metric {
 		{"s4", "batch", "publishes_per_s", fmt.Sprintf("S4 HTTP batch of %d: publishes per second", b.cfg.Params.S4Batch), "/s", "higher"},
 		{"s4", "batch", "publishes_per_server_cpu_s", fmt.Sprintf("S4 HTTP batch of %d: publishes per server CPU-second", b.cfg.Params.S4Batch), "/CPU-s", "higher"},
 	}
-	for i, f := range b.cfg.Params.S5Fractions {
-		p := fmt.Sprintf("phases.%d.", i)
-		pc := fmt.Sprintf("%.0f %%", f*100)
-		m = append(m,
-			Metric{"s5", "", p + "deliveries_per_s", "S5 at " + pc + " of S3 max: deliveries per second", "/s", ""},
-			Metric{"s5", "", p + "latency.p50_ms", "S5 at " + pc + ": latency p50", "ms", "lower"},
-			Metric{"s5", "", p + "latency.p99_ms", "S5 at " + pc + ": latency p99", "ms", "lower"},
-			Metric{"s5", "", p + "latency.p999_ms", "S5 at " + pc + ": latency p99.9", "ms", "lower"})
-	}
+	m = append(m, b.latencyMetrics("s5", "S5 at", "S3")...)
 	m = append(m,
 		Metric{"s6", "", "deliveries_per_s", "S6 Redis, 2 nodes: deliveries per second", "/s", "higher"},
 		Metric{"s6", "", "server_cpu_us_per_delivery", "S6 server-side CPU per delivery (both nodes + Redis)", "µs", "lower"},
@@ -58,13 +50,21 @@ func (b *Bench) metrics() []Metric {
 		Metric{"s9", "single", "publishes_per_server_cpu_s", "S9 Redis: publishes per server-side CPU-second (both nodes + Redis)", "/CPU-s", "higher"},
 		Metric{"s9", "batch", "publishes_per_s", fmt.Sprintf("S9 Redis, batch of %d: publishes per second", b.cfg.Params.S4Batch), "/s", "higher"},
 		Metric{"s9", "batch", "publishes_per_server_cpu_s", fmt.Sprintf("S9 Redis, batch of %d: publishes per server-side CPU-second", b.cfg.Params.S4Batch), "/CPU-s", "higher"})
+	m = append(m, b.latencyMetrics("s10", "S10 across nodes at", "S6")...)
+	return m
+}
+
+// latencyMetrics: a latency scenario's rows, one group per load fraction of `of`'s maximum.
+func (b *Bench) latencyMetrics(s, label, of string) []Metric {
+	var m []Metric
 	for i, f := range b.cfg.Params.S5Fractions {
 		p := fmt.Sprintf("phases.%d.", i)
 		pc := fmt.Sprintf("%.0f %%", f*100)
 		m = append(m,
-			Metric{"s10", "", p + "deliveries_per_s", "S10 across nodes at " + pc + " of S6 max: deliveries per second", "/s", ""},
-			Metric{"s10", "", p + "latency.p50_ms", "S10 across nodes at " + pc + ": latency p50", "ms", "lower"},
-			Metric{"s10", "", p + "latency.p99_ms", "S10 across nodes at " + pc + ": latency p99", "ms", "lower"})
+			Metric{s, "", p + "deliveries_per_s", label + " " + pc + " of " + of + " max: deliveries per second", "/s", ""},
+			Metric{s, "", p + "latency.p50_ms", label + " " + pc + ": latency p50", "ms", "lower"},
+			Metric{s, "", p + "latency.p99_ms", label + " " + pc + ": latency p99", "ms", "lower"},
+			Metric{s, "", p + "latency.p999_ms", label + " " + pc + ": latency p99.9", "ms", "lower"})
 	}
 	return m
 }

@@ -1,9 +1,9 @@
-// Channel state events, publications and presence on the other Redis topologies, with two
+// Channel state events, publications and presence on the other Redis topologies, with three
 // herald processes each: two redis-servers sharded client-side (engine.redis.address with
 // two entries) and a three-master Redis Cluster built here (engine.redis.cluster_address).
 // Channels spread over the shards / slots; each topology gets one occupied and one vacated
-// per channel across nodes, a publication on one node reaching a subscriber on the other,
-// and a churn checked by the invariant checker.
+// per channel across nodes, a publication on one node reaching subscribers on the others,
+// and a churn over the three nodes checked by the invariant checker.
 package compat
 
 import (
@@ -125,8 +125,8 @@ func TestStateEventsRedisTopologies(t *testing.T) {
 	for _, topo := range topologies {
 		t.Run(topo.name, func(t *testing.T) {
 			rec := newStateRecorder(t)
-			sn := redisStateNodesOn(t, rec, 2, topo.redis(t))
-			a, b := sn.nodes[0], sn.nodes[1]
+			sn := redisStateNodesOn(t, rec, 3, topo.redis(t))
+			a, b, c := sn.nodes[0], sn.nodes[1], sn.nodes[2]
 			// Enough channels that both shards / several slots hold some.
 			const nChannels = 6
 
@@ -136,29 +136,33 @@ func TestStateEventsRedisTopologies(t *testing.T) {
 				for i := 0; i < nChannels; i++ {
 					chans = append(chans, base+"-"+strconv.Itoa(i))
 				}
-				ca, cb := newStateClient(t, a), newStateClient(t, b)
+				ca, cb, cc := newStateClient(t, a), newStateClient(t, b), newStateClient(t, c)
 				for _, ch := range chans {
 					ca.do(t, "subscribe", ch)
 					cb.do(t, "subscribe", ch)
+					cc.do(t, "subscribe", ch)
 				}
 				for i, ch := range chans {
 					if evs := rec.waitUnique(t, ch, 1, 5*time.Second); evs[0].Type != "occupied" {
 						t.Fatalf("%s: first event %+v, want occupied", ch, evs[0])
 					}
-					for _, s := range []*Server{a, b} {
-						if n := presenceCount(t, s, ch); n != 2 {
-							t.Fatalf("presence of %s on %s: %d clients, want 2", ch, s.Name, n)
+					for _, s := range sn.nodes {
+						if n := presenceCount(t, s, ch); n != 3 {
+							t.Fatalf("presence of %s on %s: %d clients, want 3", ch, s.Name, n)
 						}
 					}
 					data := fmt.Sprintf(`{"n":%d}`, i)
 					api(t, b, "publish", map[string]any{"channel": ch, "data": map[string]any{"n": i}})
-					if got := ca.c.pub(ch); got != data {
-						t.Fatalf("%s: node %s got %s, want %s", ch, a.Name, got, data)
+					for _, sc := range []*stateClient{ca, cc} {
+						if got := sc.c.pub(ch); got != data {
+							t.Fatalf("%s: a client of another node got %s, want %s", ch, got, data)
+						}
 					}
 				}
 				for _, ch := range chans {
 					ca.do(t, "unsubscribe", ch)
 					cb.do(t, "unsubscribe", ch)
+					cc.do(t, "unsubscribe", ch)
 				}
 				for _, ch := range chans {
 					evs := rec.waitUnique(t, ch, 2, stateDelay+5*time.Second)

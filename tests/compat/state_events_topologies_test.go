@@ -2,11 +2,13 @@
 // herald processes each: two redis-servers sharded client-side (engine.redis.address with
 // two entries) and a three-master Redis Cluster built here (engine.redis.cluster_address).
 // Channels spread over the shards / slots; each topology gets one occupied and one vacated
-// per channel across nodes, a publication on one node reaching subscribers on the others,
-// and a churn over the three nodes checked by the invariant checker.
+// per channel across nodes, a publication on one node reaching subscribers on the others, the
+// channels API counting every node's clients, and a churn over the three nodes checked by
+// the invariant checker.
 package compat
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -158,6 +160,32 @@ func TestStateEventsRedisTopologies(t *testing.T) {
 							t.Fatalf("%s: a client of another node got %s, want %s", ch, got, data)
 						}
 					}
+				}
+				// The channels API surveys every node: each channel with its three clients
+				// (a node knows the others from their announcements, hence the polling).
+				deadline := time.Now().Add(15 * time.Second)
+				for {
+					var res struct {
+						Channels map[string]struct {
+							NumClients int `json:"num_clients"`
+						} `json:"channels"`
+					}
+					raw := api(t, c, "channels", map[string]any{"pattern": base + "-*"})
+					if err := json.Unmarshal(raw, &res); err != nil {
+						t.Fatal(err)
+					}
+					all := len(res.Channels) == nChannels
+					for _, v := range res.Channels {
+						all = all && v.NumClients == 3
+					}
+					if all {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("channels on %s: %s, want %d channels with 3 clients each", c.Name,
+							raw, nChannels)
+					}
+					time.Sleep(100 * time.Millisecond)
 				}
 				for _, ch := range chans {
 					ca.do(t, "unsubscribe", ch)

@@ -320,11 +320,6 @@ int run_node(Config config) {
     channel_state.stop();
     return 1;
   }
-  spdlog::info("msg=\"herald started\" version={} node={} uid={} engine={} address=\"{}\" port={} "
-               "threads={}",
-               HERALD_VERSION_STRING, identity.name, identity.uid, config.engine.type,
-               config.http_server.address, server.port(), threads);
-
   // Connection timers run on the io threads: one tick advances all of them.
   asio::steady_timer timer_tick(ioc);
   std::function<void()> tick = [&] {
@@ -364,6 +359,12 @@ int run_node(Config config) {
     drain(std::chrono::steady_clock::now() + deadline_budget);
   });
 
+  // The line tests and operators wait for: only once SIGTERM is handled (the signal_set
+  // above), so a stop right after it is a graceful one, never the default action.
+  spdlog::info("msg=\"herald started\" version={} node={} uid={} engine={} address=\"{}\" port={} "
+               "threads={}",
+               HERALD_VERSION_STRING, identity.name, identity.uid, config.engine.type,
+               config.http_server.address, server.port(), threads);
   std::vector<std::thread> io_threads;
   for (unsigned i = 1; i < threads; ++i) io_threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();

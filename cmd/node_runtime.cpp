@@ -20,6 +20,7 @@
 #include "actors/api/api_actor.hpp"
 #include "actors/connection/connection_actor.hpp"
 #include "actors/engine/memory_engine_actor.hpp"
+#include "actors/engine/redis_direct_publisher.hpp"
 #include "actors/engine/redis_engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
 #include "cmd/channel_state.hpp"
@@ -118,17 +119,21 @@ void log_if_fails(const Handle& actor, const char* what) {
   });
 }
 
-/// The one bridge between Asio sessions and actors: round-robin over the API actor pool.
+/// The one bridge between Asio sessions and actors: a call that needs no actor runs on the
+/// io thread at once (run_api_inline), the others go round-robin over the API actor pool.
 class ApiBridge {
  public:
-  explicit ApiBridge(std::vector<api_actor> pool) : pool_(std::move(pool)) {}
+  ApiBridge(std::shared_ptr<const ApiContext> ctx, std::vector<api_actor> pool)
+      : ctx_(std::move(ctx)), pool_(std::move(pool)) {}
   void dispatch(std::string method, std::string body, ApiReplyFn reply) {
+    if (run_api_inline(*ctx_, method, body, reply)) return;
     auto i = next_.fetch_add(1, std::memory_order_relaxed) % pool_.size();
     caf::anon_send(pool_[i], api_atom::value, std::move(method), std::move(body),
                    std::move(reply));
   }
 
  private:
+  std::shared_ptr<const ApiContext> ctx_;
   std::vector<api_actor> pool_;
   std::atomic<size_t> next_{0};
 };
@@ -183,6 +188,8 @@ int run_node(Config config) {
   identity.version = HERALD_VERSION_STRING;
 
   engine_actor engine;
+  // The engine's publish path without a mailbox: the server API's io threads publish through it.
+  std::shared_ptr<DirectPublisher> direct_publisher;
   if (config.engine.type == "redis") {
     std::string error;
     auto redis_options = redis_engine_options(config, identity.uid, &error);
@@ -196,11 +203,13 @@ int run_node(Config config) {
     actor_options.request_deadline = redis_options->broker.connection.connect_timeout +
                                      redis_options->broker.connection.io_timeout +
                                      std::chrono::seconds(2);
-    engine = system.spawn(redis_engine_actor_impl,
-                          redis::make_redis_engine(ioc.get_executor(), std::move(*redis_options)),
-                          actor_options);
+    auto redis_engine = redis::make_redis_engine(ioc.get_executor(), std::move(*redis_options));
+    direct_publisher = std::make_shared<RedisDirectPublisher>(redis_engine);
+    engine = system.spawn(redis_engine_actor_impl, redis_engine, actor_options);
   } else {
-    engine = system.spawn(memory_engine_actor_impl, EngineClock{});
+    auto memory_engine = std::make_shared<MemoryEngine>();
+    direct_publisher = memory_engine;
+    engine = system.spawn(shared_memory_engine_actor_impl, memory_engine);
   }
   node_actor node = system.spawn(node_actor_impl, engine, identity, NodeTiming{});
   log_if_fails(engine, "engine");
@@ -224,12 +233,13 @@ int run_node(Config config) {
   ctx->engine = engine;
   ctx->node = node;
   ctx->presence = channel_state.router;
+  ctx->publisher = direct_publisher;
   std::vector<api_actor> pool;
   for (unsigned i = 0; i < threads; ++i) {
     pool.push_back(system.spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx)));
     log_if_fails(pool.back(), "api");
   }
-  auto bridge = std::make_shared<ApiBridge>(pool);
+  auto bridge = std::make_shared<ApiBridge>(ctx, pool);
 
   // Set when SIGTERM/SIGINT arrives; the legacy API endpoint answers 503 from then on.
   // Declared before the HTTP server, whose handlers read it.
@@ -384,6 +394,10 @@ int run_node(Config config) {
   // channel state store, then run what is ready once more, or those clients outlive the
   // process.
   system.await_all_actors_done();
+  // The engine the server API published to directly goes now, as its actor's did, so that
+  // what its end posts runs below.
+  ctx->publisher.reset();
+  direct_publisher.reset();
   channel_state.close_transport();
   ioc.restart();
   ioc.poll();

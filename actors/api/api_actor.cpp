@@ -1,5 +1,6 @@
 #include "actors/api/api_actor.hpp"
 
+#include <atomic>
 #include <unordered_map>
 
 #include "actors/api/api_decode.hpp"
@@ -67,11 +68,18 @@ int64_t unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+/// The methods that need no actor when the engine publishes directly (ctx.publisher).
+bool runs_inline(std::string_view method) {
+  return method == "publish" || method == "broadcast" || method == "rpc";
+}
+
 /// One API command in flight, its request already decoded (api_decode.hpp). It finishes
-/// through `done` — now or after actor replies.
+/// through `done` — now or after actor replies. Without an actor (`self` null: on an io
+/// thread) it runs only the methods runs_inline() names.
 class ApiCall {
  public:
-  ApiCall(self_ptr self) : self_(self), ctx_(*self->state.ctx) {}
+  explicit ApiCall(self_ptr self) : self_(self), ctx_(*self->state.ctx) {}
+  explicit ApiCall(const ApiContext& ctx) : self_(nullptr), ctx_(ctx) {}
 
   /// `method` is one of api_command_methods().
   void run(std::string_view method, const json& request, Done done);
@@ -131,6 +139,7 @@ const std::unordered_map<std::string_view, ApiCall::Method>& ApiCall::methods() 
 void ApiCall::run(std::string_view method, const json& request, Done done) {
   auto it = methods().find(method);
   if (it == methods().end()) return done(fail(not_found()));
+  if (!self_ && !(ctx_.publisher && runs_inline(method))) return done(fail(ErrorCode::internal));
   RequestFields fields(request);
   (this->*(it->second))(fields, std::move(done));
 }
@@ -167,6 +176,12 @@ ConnectionFilter ApiCall::filter_of(const RequestFields& f) {
 
 void ApiCall::publish_one(const std::string& channel, const Publication& pub,
                           PublishOptions opts, Done done) {
+  if (ctx_.publisher) {
+    return ctx_.publisher->publish(channel, pub, opts,
+                                   [done](const Error& e, PublishOutcome out) {
+                                     done(e ? fail(e) : ok(render_publish_result(out)));
+                                   });
+  }
   self_->request(ctx_.engine, kPublishTimeout, publish_atom::value, channel, pub, opts)
       .then(
           [done](PublishOutcome& out) { done(ok(render_publish_result(out))); },
@@ -239,6 +254,24 @@ void ApiCall::broadcast(const RequestFields& f, Done done) {
     return result;
   };
   if (targets.empty()) return done(ok(render(replies)));
+  if (ctx_.publisher) {  // in order, as the engine's broadcast does
+    struct Gather {
+      std::vector<ApiReply> replies;
+      std::atomic<size_t> pending;
+      Done done;
+    };
+    auto g = std::make_shared<Gather>();
+    g->replies = std::move(replies);
+    g->pending = targets.size();
+    g->done = std::move(done);
+    for (size_t k = 0; k < targets.size(); ++k)
+      ctx_.publisher->publish(targets[k], pub, options[k],
+                              [g, slot = slots[k], render](const Error& e, PublishOutcome out) {
+                                g->replies[slot] = e ? fail(e) : ok(render_publish_result(out));
+                                if (--g->pending == 0) g->done(ok(render(g->replies)));
+                              });
+    return;
+  }
   self_->request(ctx_.engine, kPublishTimeout, broadcast_atom::value, std::move(targets), pub,
                  std::move(options))
       .then(
@@ -510,7 +543,7 @@ class InOrder : public std::enable_shared_from_this<InOrder> {
 /// order, or all at once with `parallel`. The answer is `{"replies":[...]}` — each
 /// `{"<method>":result}` or `{"error":{...}}` — or `{}` for no commands; the HTTP front end
 /// writes it as the whole body.
-void run_batch(self_ptr self, json request, Done done) {
+void run_batch(self_ptr self, const ApiContext& ctx, json request, Done done) {
   struct Batch {
     std::vector<const json*> commands;  // nullptr: a null command (107)
     std::vector<std::string> replies;
@@ -537,7 +570,8 @@ void run_batch(self_ptr self, json request, Done done) {
   b->replies.resize(b->commands.size());
 
   // Command i: the first method it names, in Centrifugo's order; none is 104.
-  auto start = [self, b, keep](size_t i, std::function<void()> after) {
+  // `ctx` outlives every call: it is the actor's, or the bridge's that runs calls inline.
+  auto start = [self, ctx = &ctx, b, keep](size_t i, std::function<void()> after) {
     auto store = [b, i, after = std::move(after)](std::string_view method, ApiReply r) {
       std::string& out = b->replies[i];
       JsonWriter w(out);
@@ -551,7 +585,7 @@ void run_batch(self_ptr self, json request, Done done) {
     for (std::string_view method : api_command_methods()) {
       auto it = cmd->find(method);
       if (it == cmd->end() || it->is_null()) continue;
-      return ApiCall(self).run(method, *it,
+      return (self ? ApiCall(self) : ApiCall(*ctx)).run(method, *it,
                                [store, method](ApiReply r) { store(method, std::move(r)); });
     }
     store({}, fail(not_found()));
@@ -642,7 +676,43 @@ void run_legacy(self_ptr self, std::string body, Done done) {
   });
 }
 
+/// Whether every command of a decoded batch runs without an actor (runs_inline()).
+bool batch_runs_inline(const json& request) {
+  const json* cmds = RequestFields(request).array("commands");
+  if (!cmds) return true;
+  for (const auto& c : *cmds) {
+    if (c.is_null()) continue;  // answers 107 by itself
+    for (std::string_view method : api_command_methods()) {
+      auto it = c.find(method);
+      if (it == c.end() || it->is_null()) continue;
+      if (!runs_inline(method)) return false;
+      break;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool run_api_inline(const ApiContext& ctx, const std::string& method, const std::string& body,
+                    const ApiReplyFn& reply) {
+  if (!ctx.publisher) return false;
+  if (method != "batch" && !runs_inline(method)) return false;
+  try {
+    json request = decode_request(method, body);
+    if (method == "batch") {
+      if (!batch_runs_inline(request)) return false;
+      run_batch(nullptr, ctx, std::move(request), reply);
+      return true;
+    }
+    ApiCall(ctx).run(method, request, reply);
+  } catch (const MalformedRequest&) {
+    reply(malformed());
+  } catch (const std::exception&) {
+    reply(fail(ErrorCode::internal));
+  }
+  return true;
+}
 
 std::vector<std::string> api_methods() {
   std::vector<std::string> out(api_command_methods().begin(), api_command_methods().end());
@@ -660,7 +730,8 @@ api_actor::behavior_type api_actor_impl(api_actor::stateful_pointer<ApiActorStat
           if (!is_api_method(method))
             return reply(ApiReply{ApiReply::Status::unknown_method, not_found(), {}});
           json request = decode_request(method, body);
-          if (method == "batch") return run_batch(self, std::move(request), reply);
+          if (method == "batch")
+            return run_batch(self, *self->state.ctx, std::move(request), reply);
           ApiCall(self).run(method, request, reply);
         } catch (const MalformedRequest&) {
           reply(malformed());

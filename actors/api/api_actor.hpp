@@ -5,6 +5,10 @@
 //
 //   api(method, body, ApiReplyFn) -> (): the callback gets the ApiReply exactly once
 //
+// With an engine that publishes without a mailbox (ApiContext::publisher), publish,
+// broadcast and batches of only those run on the caller's thread (run_api_inline): the HTTP
+// session's io thread answers them at once, with no actor in between.
+//
 // Two methods answer a whole HTTP body in `result_json` rather than a result object:
 // "batch" (`{"replies":[...]}`, or `{}`), and the empty method "", the legacy endpoint
 // `POST <prefix>`, whose body is a sequence of commands (one answer line each).
@@ -15,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/engine/direct_publisher.hpp"
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/node_actor.hpp"
 #include "actors/partition/presence_router.hpp"
@@ -33,6 +38,8 @@ struct ApiContext {
   node_actor node;
   /// Where each channel's presence lives: its state partition or the engine (null: the engine).
   std::shared_ptr<const PresenceRouter> presence;
+  /// The engine's own publish path, when it has one: publishes skip the engine actor.
+  std::shared_ptr<DirectPublisher> publisher;
 };
 
 struct ApiActorState {
@@ -42,6 +49,12 @@ struct ApiActorState {
 
 /// The methods of `POST <prefix>/<method>`: the commands and "batch".
 std::vector<std::string> api_methods();
+
+/// Runs the call on this thread when it needs no actor (publish, broadcast, rpc, batches of
+/// only those) and ctx.publisher is set: `reply` gets the answer, and true is returned.
+/// False: nothing was done, send the call to an API actor.
+bool run_api_inline(const ApiContext& ctx, const std::string& method, const std::string& body,
+                    const ApiReplyFn& reply);
 
 api_actor::behavior_type api_actor_impl(api_actor::stateful_pointer<ApiActorState> self,
                                         std::shared_ptr<const ApiContext> ctx);

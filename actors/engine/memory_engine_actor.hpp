@@ -2,23 +2,24 @@
 // Publications are stored first, then handed to the broker handler (the node), so a
 // subscriber that sees offset N can read N back from history. With one node there is nobody
 // to send control messages to, and every channel is always "subscribed" at the broker.
+//
+// The state lives in a MemoryEngine (memory_engine.hpp) that the actor shares with the
+// threads publishing without a mailbox (the server API's io threads); the actor is its
+// engine_actor face and runs its expiry sweep:
+//   tick()  -> (): frees expired history, presence and idempotency results; scheduled
+//                  kMemoryEngineSweepInterval after the engine asks for it, and again while
+//                  something is left to expire (an idle engine sleeps)
 #pragma once
 
-#include <functional>
+#include <memory>
 
 #include "actors/engine/engine_actor.hpp"
-#include "engine/memory/memory_engine_core.hpp"
+#include "actors/engine/memory_engine.hpp"
 
 namespace herald {
 
-/// Where the memory engine reads the time (a fake one in tests).
-using EngineClock = std::function<memory::Clock::time_point()>;
-
 struct MemoryEngineState {
-  memory::MemoryEngineCore core;
-  EngineClock now;
-  BrokerHandlerPtr handler;  ///< where deliveries go; set by the node at start
-  bool tick_armed = false;
+  std::shared_ptr<MemoryEngine> engine;
   static inline const char* name = "herald.engine.memory";
 };
 
@@ -29,8 +30,13 @@ using memory_engine_actor = engine_actor::extend<caf::reacts_to<tick_atom>>;
 /// expired data regardless; this only bounds memory held by expired entries.
 inline constexpr std::chrono::seconds kMemoryEngineSweepInterval{1};
 
-/// An empty `now` reads the steady clock.
+/// An actor over an engine of its own; an empty `now` reads the steady clock.
 memory_engine_actor::behavior_type memory_engine_actor_impl(
     memory_engine_actor::stateful_pointer<MemoryEngineState> self, EngineClock now);
+
+/// An actor over `engine`, which others may publish to directly.
+memory_engine_actor::behavior_type shared_memory_engine_actor_impl(
+    memory_engine_actor::stateful_pointer<MemoryEngineState> self,
+    std::shared_ptr<MemoryEngine> engine);
 
 }  // namespace herald

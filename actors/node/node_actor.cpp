@@ -9,12 +9,15 @@ namespace {
 using self_ptr = node_actor_impl_type::stateful_pointer<NodeActorState>;
 using Clock = std::chrono::steady_clock;
 
-/// Hands what the engine delivers to the node actor; called from any thread.
+/// Hands what the engine delivers on; called from any thread. Deliveries go straight to the
+/// channel's actor (or nowhere: no local subscriber), the rest to the node actor.
 class NodeBrokerHandler final : public BrokerHandler {
  public:
-  explicit NodeBrokerHandler(node_actor node) : node_(std::move(node)) {}
+  NodeBrokerHandler(node_actor node, std::shared_ptr<const LocalChannels> channels)
+      : node_(std::move(node)), channels_(std::move(channels)) {}
   void deliver(BrokerEventPtr event) override {
-    caf::anon_send(node_, deliver_atom::value, std::move(event));
+    if (auto actor = channels_->find(event->channel))
+      caf::anon_send(*actor, deliver_atom::value, std::move(event));
   }
   void control(ControlMessage message) override {
     caf::anon_send(node_, control_atom::value, std::move(message));
@@ -25,6 +28,7 @@ class NodeBrokerHandler final : public BrokerHandler {
 
  private:
   node_actor node_;
+  std::shared_ptr<const LocalChannels> channels_;
 };
 
 template <class Handle, class... Ts>
@@ -65,6 +69,7 @@ void release(self_ptr self, const std::string& channel) {
   if (!ch) return;
   auto actor = ch->actor;
   if (!st.registry.release_subscriber(channel)) return;
+  st.local->remove(channel);
   // Ordered after what the caller sent it: the channel actor quits with nothing left to do.
   self->send(actor, shutdown_atom::value);
   self->send(st.engine, bunsub_atom::value, std::vector<std::string>{channel});
@@ -84,6 +89,8 @@ caf::typed_response_promise<bool> subscribe_local(self_ptr self, const std::stri
     ch = &st.registry.add_channel(
         channel, self->spawn(channel_actor_impl, channel,
                              caf::actor_cast<subscriber_release_actor>(self)));
+    // Before the broker subscription: every publication ordered after it finds the actor.
+    st.local->add(channel, ch->actor);
     const uint64_t gen = ++st.generation;
     st.pending_broker[channel] = NodeActorState::PendingBroker{gen, {}};
     self->request(st.engine, caf::infinite, bsub_atom::value, std::vector<std::string>{channel})
@@ -210,7 +217,7 @@ node_actor_impl_type::behavior_type node_actor_impl(self_ptr self, engine_actor 
   st.directory = NodeDirectory(timing.lapse);
   self->send(st.engine, handler_atom::value,
              BrokerHandlerPtr(std::make_shared<NodeBrokerHandler>(
-                 caf::actor_cast<node_actor>(self))));
+                 caf::actor_cast<node_actor>(self), st.local)));
   self->send(self, announce_atom::value);
   auto& reg = st.registry;
   // A connection actor that died without `conn_gone` (it threw, or was killed).
@@ -278,6 +285,7 @@ node_actor_impl_type::behavior_type node_actor_impl(self_ptr self, engine_actor 
         });
       },
       [=, &reg](shutdown_atom) {
+        self->state.local->clear();
         reg.for_each_channel(
             [&](const std::string&, const channel_actor& a) { self->send(a, shutdown_atom::value); });
         for (auto& [id, survey] : self->state.surveys) survey.promise.deliver(survey.merged);

@@ -1,7 +1,7 @@
-// The node actor: one per process. It is where the engine delivers (every publication, join
-// and leave for a channel with local subscribers passes through it to that channel's actor),
-// owns the channel actors (spawned with the first local subscriber, stopped after the last)
-// and tells the engine's broker which channels this node needs. It keeps the registry of
+// The node actor: one per process. It owns the channel actors (spawned with the first local
+// subscriber, stopped after the last), lists them in LocalChannels, where the engine's
+// deliveries find them without passing through this actor, and tells the engine's broker
+// which channels this node needs. It keeps the registry of
 // local connections that server API commands act on, applies those commands here and sends
 // them on to the other nodes, and knows the other nodes from their announcements. It monitors
 // every registered connection, so one that dies without saying goodbye (an exception, a kill)
@@ -26,8 +26,9 @@
 //   nodes()                                 -> vector<NodeInfo>: live nodes, this one first
 //   channels()                              -> ChannelCounts of the whole cluster (a survey)
 //
-// From the engine (through NodeBrokerHandler)
-//   deliver(BrokerEventPtr)                 -> (): to the channel actor, if any
+// From the engine (through NodeBrokerHandler; its deliveries go to LocalChannels' actors)
+//   deliver(BrokerEventPtr)                 -> (): to the channel actor, if any (a path
+//                                           for callers that hold only the node)
 //   control(ControlMessage)                 -> (): a command or announcement of another node
 //   interrupt(channels)                     -> (): the broker may have lost publications
 //
@@ -44,6 +45,7 @@
 #include "actors/channel/channel_actor.hpp"
 #include "actors/engine/engine_actor.hpp"
 #include "actors/node/connection_control.hpp"
+#include "actors/node/local_channels.hpp"
 #include "actors/node/node_directory.hpp"
 #include "actors/node/node_registry.hpp"
 
@@ -83,6 +85,8 @@ struct NodeTiming {
 
 struct NodeActorState {
   NodeRegistry<channel_actor, connection_control_actor> registry;
+  /// The registry's channel actors, for the engine's threads.
+  std::shared_ptr<LocalChannels> local = std::make_shared<LocalChannels>();
   NodeIdentity identity;
   NodeTiming timing;
   engine_actor engine;

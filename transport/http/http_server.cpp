@@ -192,8 +192,10 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();  // the handler may take its time; the response re-arms
     ++server_->in_flight;
     auto self = shared_from_this();
+    // Dispatch: a handler that answers at once (on this strand) writes without a hop
+    // through the io_context's queue, which could wake another io thread to do it.
     auto responder = [self](HttpResponse r) {
-      asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+      asio::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
         --self->server_->in_flight;
         self->write(std::move(r));
       });

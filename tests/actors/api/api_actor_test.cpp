@@ -1,4 +1,7 @@
-// The API actor under CAF's test coordinator: every answer is in once run() returns.
+// The API actor under CAF's test coordinator: every answer is in once run() returns. Every
+// test runs twice: through the actor only, and with the engine's direct publisher, where
+// publish, broadcast and batches of those run inline (run_api_inline) and the rest goes to
+// the actor, as the HTTP bridge does.
 #include "actors/api/api_actor.hpp"
 
 #include <gtest/gtest.h>
@@ -14,7 +17,7 @@ namespace {
 using nlohmann::json;
 using test::Probe;
 
-class ApiActorTest : public ::testing::Test, public test::DeterministicSystem {
+class ApiActorTest : public ::testing::TestWithParam<bool>, public test::DeterministicSystem {
  protected:
   ApiActorTest() {
     auto loaded = load_config_json(R"({"client": {"connection_limit": 7},
@@ -38,6 +41,8 @@ class ApiActorTest : public ::testing::Test, public test::DeterministicSystem {
     ctx->resolver = std::make_shared<const ChannelResolver>(*config_);
     ctx->engine = engine_;
     ctx->node = node;
+    if (inline_) ctx->publisher = memory_engine_;
+    if (!ctx_) ctx_ = ctx;  // the first is api_'s
     return sys().spawn(api_actor_impl, std::shared_ptr<const ApiContext>(ctx));
   }
 
@@ -45,8 +50,13 @@ class ApiActorTest : public ::testing::Test, public test::DeterministicSystem {
   std::optional<ApiReply> send(const api_actor& api, const std::string& method,
                                const std::string& body) {
     auto out = std::make_shared<std::optional<ApiReply>>();
-    caf::anon_send(api, api_atom::value, method, body,
-                   ApiReplyFn([out](ApiReply r) { *out = std::move(r); }));
+    ApiReplyFn reply([out](ApiReply r) { *out = std::move(r); });
+    if (inline_ && api == api_ && run_api_inline(*ctx_, method, body, reply)) {
+      ++inline_calls_;
+      run();
+      return *out;
+    }
+    caf::anon_send(api, api_atom::value, method, body, reply);
     run();
     return *out;
   }
@@ -65,13 +75,17 @@ class ApiActorTest : public ::testing::Test, public test::DeterministicSystem {
   }
 
   std::shared_ptr<const Config> config_;
-  engine_actor engine_ = sys().spawn(memory_engine_actor_impl, EngineClock{});
+  const bool inline_ = GetParam();
+  std::shared_ptr<MemoryEngine> memory_engine_ = std::make_shared<MemoryEngine>();
+  engine_actor engine_ = sys().spawn(shared_memory_engine_actor_impl, memory_engine_);
   node_actor node_ = sys().spawn(node_actor_impl, engine_,
                                  NodeIdentity{"uid-1", "node-1", "0.1.0", {}}, NodeTiming{});
   api_actor api_;
+  std::shared_ptr<const ApiContext> ctx_;  ///< api_'s
+  size_t inline_calls_ = 0;
 };
 
-TEST_F(ApiActorTest, PublishAssignsOffsetsAndHistoryReturnsThem) {
+TEST_P(ApiActorTest, PublishAssignsOffsetsAndHistoryReturnsThem) {
   auto res = result("publish", R"({"channel":"chat:1","data":{"a":1},"tags":{"t":"v"}})");
   EXPECT_EQ(res["offset"], 1);
   auto h = result("history", R"({"channel":"chat:1","limit":10})");
@@ -81,14 +95,14 @@ TEST_F(ApiActorTest, PublishAssignsOffsetsAndHistoryReturnsThem) {
   EXPECT_EQ(h["epoch"], res["epoch"]);
 }
 
-TEST_F(ApiActorTest, PublishedDataKeepsTheRequestsBytes) {
+TEST_P(ApiActorTest, PublishedDataKeepsTheRequestsBytes) {
   result("publish", R"({"channel":"chat:bytes","data":{"z":1, "a":12345678901234567890123}})");
   auto r = call("history", R"({"channel":"chat:bytes","limit":-1})");
   EXPECT_NE(r.result_json.find(R"({"z":1, "a":12345678901234567890123})"), std::string::npos)
       << r.result_json;
 }
 
-TEST_F(ApiActorTest, B64DataWinsAndBadBase64IsBadRequest) {
+TEST_P(ApiActorTest, B64DataWinsAndBadBase64IsBadRequest) {
   result("publish", R"({"channel":"chat:b64","data":{"x":2},"b64data":"eyJ4IjoxfQ=="})");
   auto h = result("history", R"({"channel":"chat:b64","limit":1})");
   EXPECT_EQ(h["publications"][0]["data"]["x"], 1);
@@ -97,7 +111,7 @@ TEST_F(ApiActorTest, B64DataWinsAndBadBase64IsBadRequest) {
   EXPECT_EQ(error_code("publish", R"({"channel":"chat:b64","b64data":"eyJ4IjoxfQ"})"), 107u);
 }
 
-TEST_F(ApiActorTest, PublishDataNullIsStoredAsNull) {
+TEST_P(ApiActorTest, PublishDataNullIsStoredAsNull) {
   result("publish", R"({"channel":"chat:null","data":null})");
   auto h = result("history", R"({"channel":"chat:null","limit":-1})");
   ASSERT_EQ(h["publications"].size(), 1u);
@@ -105,13 +119,13 @@ TEST_F(ApiActorTest, PublishDataNullIsStoredAsNull) {
   EXPECT_TRUE(h["publications"][0]["data"].is_null());
 }
 
-TEST_F(ApiActorTest, PublishChecksInCentrifugosOrder) {
+TEST_P(ApiActorTest, PublishChecksInCentrifugosOrder) {
   EXPECT_EQ(error_code("publish", R"({"data":1})"), 107u);
   EXPECT_EQ(error_code("publish", R"({"channel":"nope:x"})"), 102u);  // namespace before data
   EXPECT_EQ(error_code("publish", R"({"channel":"chat:x"})"), 107u);
 }
 
-TEST_F(ApiActorTest, ApiChannelsHaveNoNameRules) {
+TEST_P(ApiActorTest, ApiChannelsHaveNoNameRules) {
   std::string long_channel = "chat:" + std::string(300, 'l');
   result("publish", R"({"channel":")" + long_channel + R"(","data":1})");
   auto h = result("history", R"({"channel":")" + long_channel + R"(","limit":-1})");
@@ -119,7 +133,7 @@ TEST_F(ApiActorTest, ApiChannelsHaveNoNameRules) {
   result("publish", R"({"channel":"chat:é","data":1})");
 }
 
-TEST_F(ApiActorTest, BroadcastReportsPerChannel) {
+TEST_P(ApiActorTest, BroadcastReportsPerChannel) {
   auto res = result("broadcast", R"({"channels":["chat:b1","chat:b2"]})");
   ASSERT_EQ(res["responses"].size(), 2u);
   EXPECT_EQ(res["responses"][0]["error"]["code"], 107);
@@ -132,7 +146,7 @@ TEST_F(ApiActorTest, BroadcastReportsPerChannel) {
   EXPECT_EQ(error_code("broadcast", R"({"channels":[],"data":1})"), 107u);
 }
 
-TEST_F(ApiActorTest, MalformedAndUnknownAreReportedAsSuch) {
+TEST_P(ApiActorTest, MalformedAndUnknownAreReportedAsSuch) {
   EXPECT_EQ(call("publish", "{").status, ApiReply::Status::malformed_body);
   EXPECT_EQ(call("publish", "").status, ApiReply::Status::malformed_body);
   EXPECT_EQ(call("publish", "[1,2]").status, ApiReply::Status::malformed_body);
@@ -144,7 +158,7 @@ TEST_F(ApiActorTest, MalformedAndUnknownAreReportedAsSuch) {
   EXPECT_EQ(call("publish", "null").error.code, 107u);  // an empty request
 }
 
-TEST_F(ApiActorTest, RpcAnswersNotFoundOrBadRequest) {
+TEST_P(ApiActorTest, RpcAnswersNotFoundOrBadRequest) {
   auto r = call("rpc", R"({"method":"x"})");
   EXPECT_EQ(r.error.code, 104u);
   EXPECT_EQ(r.error.message, "not found");
@@ -152,7 +166,7 @@ TEST_F(ApiActorTest, RpcAnswersNotFoundOrBadRequest) {
   EXPECT_EQ(error_code("rpc", "{}"), 107u);
 }
 
-TEST_F(ApiActorTest, ConnectionCommandsNeedNoUser) {
+TEST_P(ApiActorTest, ConnectionCommandsNeedNoUser) {
   EXPECT_EQ(result("disconnect", "{}"), json::object());
   EXPECT_EQ(result("disconnect", R"({"disconnect":{"code":4000}})"), json::object());
   EXPECT_EQ(result("refresh", "{}"), json::object());
@@ -164,7 +178,7 @@ TEST_F(ApiActorTest, ConnectionCommandsNeedNoUser) {
   EXPECT_EQ(error_code("unsubscribe", R"({"channel":"nope:x"})"), 102u);
 }
 
-TEST_F(ApiActorTest, UnsubscribeWithoutChannelReachesTheNodeAsIs) {
+TEST_P(ApiActorTest, UnsubscribeWithoutChannelReachesTheNodeAsIs) {
   Probe node{sys()};
   auto api = spawn_api(node.as<node_actor>());
   send(api, "unsubscribe", R"({"user":"42"})");
@@ -180,18 +194,18 @@ TEST_F(ApiActorTest, UnsubscribeWithoutChannelReachesTheNodeAsIs) {
   caf::anon_send_exit(api, caf::exit_reason::user_shutdown);
 }
 
-TEST_F(ApiActorTest, DisconnectRejectsReservedCodeRange) {
+TEST_P(ApiActorTest, DisconnectRejectsReservedCodeRange) {
   EXPECT_EQ(error_code("disconnect", R"({"user":"1","disconnect":{"code":5000,"reason":"x"}})"),
             107u);
   EXPECT_FALSE(call("disconnect", R"({"user":"1","disconnect":{"code":4000,"reason":"x"}})").error);
 }
 
-TEST_F(ApiActorTest, ChannelsRejectsMalformedPattern) {
+TEST_P(ApiActorTest, ChannelsRejectsMalformedPattern) {
   EXPECT_EQ(error_code("channels", R"({"pattern":"[a"})"), 107u);
   EXPECT_EQ(result("channels", R"({"pattern":"chat:*"})"), json::parse(R"({"channels":{}})"));
 }
 
-TEST_F(ApiActorTest, InfoCarriesCentrifugosMetricsBlock) {
+TEST_P(ApiActorTest, InfoCarriesCentrifugosMetricsBlock) {
   auto info = result("info", "{}");
   ASSERT_EQ(info["nodes"].size(), 1u);
   const json& node = info["nodes"][0];
@@ -205,7 +219,7 @@ TEST_F(ApiActorTest, InfoCarriesCentrifugosMetricsBlock) {
   EXPECT_TRUE(items.contains("centrifugo.client.command_duration_seconds.count.method.connect"));
 }
 
-TEST_F(ApiActorTest, BatchAnswersAtTheTopLevel) {
+TEST_P(ApiActorTest, BatchAnswersAtTheTopLevel) {
   auto r = call("batch", R"({"commands":[{"publish":{"channel":"chat:bt","data":1}},
       null, {}, {"frobnicate":{}}, {"history":{"channel":"chat:bt","limit":-1},
       "publish":{"channel":"chat:bt","data":2}}]})");
@@ -221,7 +235,7 @@ TEST_F(ApiActorTest, BatchAnswersAtTheTopLevel) {
   EXPECT_EQ(call("batch", "{}").result_json, "{}");
 }
 
-TEST_F(ApiActorTest, BatchWithAnIllTypedCommandIsMalformedAndRunsNothing) {
+TEST_P(ApiActorTest, BatchWithAnIllTypedCommandIsMalformedAndRunsNothing) {
   EXPECT_EQ(call("batch", R"({"commands":[{"publish":{"channel":"chat:bm","data":1}},
       {"publish":{"channel":5}}]})").status,
             ApiReply::Status::malformed_body);
@@ -229,7 +243,7 @@ TEST_F(ApiActorTest, BatchWithAnIllTypedCommandIsMalformedAndRunsNothing) {
   EXPECT_EQ(result("history", R"({"channel":"chat:bm","limit":-1})")["publications"].size(), 0u);
 }
 
-TEST_F(ApiActorTest, BatchInParallel) {
+TEST_P(ApiActorTest, BatchInParallel) {
   auto r = call("batch", R"({"parallel":true,"commands":[
       {"publish":{"channel":"chat:p1","data":1}},{"publish":{"channel":"chat:p2","data":1}},
       {"presence_stats":{"channel":"chat:p1"}}]})");
@@ -239,7 +253,7 @@ TEST_F(ApiActorTest, BatchInParallel) {
   EXPECT_EQ(j["replies"][2]["presence_stats"]["num_clients"], 0);
 }
 
-TEST_F(ApiActorTest, BatchOfManySynchronousFailuresDoesNotRecurse) {
+TEST_P(ApiActorTest, BatchOfManySynchronousFailuresDoesNotRecurse) {
   std::string body = R"({"commands":[)";
   for (int i = 0; i < 20000; ++i) body += (i ? "," : "") + std::string(R"({"publish":{}})");
   body += "]}";
@@ -251,7 +265,7 @@ TEST_F(ApiActorTest, BatchOfManySynchronousFailuresDoesNotRecurse) {
 }
 
 // The legacy endpoint is the empty method.
-TEST_F(ApiActorTest, LegacyAnswersOneLinePerCommand) {
+TEST_P(ApiActorTest, LegacyAnswersOneLinePerCommand) {
   auto r = call("", R"({"id":1,"method":"publish","params":{"channel":"chat:l","data":1}}
       {"id":2,"method":"PUBLISH","params":{"channel":"chat:l","data":2}}{"id":3,"method":0}
       {"method":"history","params":{"channel":"chat:l","limit":-1}}
@@ -278,7 +292,7 @@ TEST_F(ApiActorTest, LegacyAnswersOneLinePerCommand) {
   EXPECT_EQ(lines[6]["error"]["code"], 102);
 }
 
-TEST_F(ApiActorTest, LegacyBadCommandRefusesTheBodyAfterEarlierOnesRan) {
+TEST_P(ApiActorTest, LegacyBadCommandRefusesTheBodyAfterEarlierOnesRan) {
   EXPECT_EQ(call("", R"({"id":1,"method":"publish","params":{"channel":"chat:lb","data":1}}
       {"id":2,"method":"batch","params":{}})").status,
             ApiReply::Status::malformed_body);
@@ -291,6 +305,31 @@ TEST_F(ApiActorTest, LegacyBadCommandRefusesTheBodyAfterEarlierOnesRan) {
   EXPECT_EQ(blank.status, ApiReply::Status::ok);
   EXPECT_EQ(blank.result_json, "");
 }
+
+
+TEST_P(ApiActorTest, PublishesRunInlineOnlyWithADirectPublisher) {
+  result("publish", R"({"channel":"chat:in","data":1})");
+  result("broadcast", R"({"channels":["chat:in"],"data":2})");
+  result("batch", R"({"commands":[{"publish":{"channel":"chat:in","data":3}},null]})");
+  // A batch that reads needs the actor, and so do the other methods.
+  auto b = result("batch", R"({"commands":[{"publish":{"channel":"chat:in","data":4}},
+                              {"history":{"channel":"chat:in","limit":-1}}]})");
+  EXPECT_EQ(b["replies"][1]["history"]["publications"].size(), 4u);
+  result("history", R"({"channel":"chat:in","limit":1})");
+  EXPECT_EQ(inline_calls_, inline_ ? 3u : 0u);
+}
+
+TEST_P(ApiActorTest, AMalformedInlineCallIsAnsweredAsSuch) {
+  EXPECT_EQ(call("publish", "{").status, ApiReply::Status::malformed_body);
+  EXPECT_EQ(call("batch", R"({"commands":[{"publish":{"channel":1}}]})").status,
+            ApiReply::Status::malformed_body);
+  EXPECT_EQ(inline_calls_, inline_ ? 2u : 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ActorAndInline, ApiActorTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Inline" : "Actor";
+                         });
 
 }  // namespace
 }  // namespace herald

@@ -51,6 +51,29 @@ TEST_F(NodeActorTest, RoutesPublicationsToLocalSubscribersOnly) {
   EXPECT_TRUE(sub.take_all<push_atom>().empty());
 }
 
+// The engine's deliveries skip the node actor: its LocalChannels lists a channel's actor
+// from the first local subscriber to the last.
+TEST_F(NodeActorTest, LocalChannelsListsAChannelWhileItHasSubscribers) {
+  auto* node = static_cast<node_actor_impl_type::stateful_pointer<NodeActorState>>(
+      caf::actor_cast<caf::abstract_actor*>(node_));
+  const auto local = node->state.local;
+  Probe a{sys()}, b{sys()};
+  for (auto* p : {&a, &b})
+    caf::anon_send(node_, ch_sub_atom::value, std::string("ch"),
+                   SubscriberSpec{p->as<subscriber_actor>(), Protocol::json, false, nullptr});
+  run();
+  auto found = local->find("ch");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, node->state.registry.find_channel("ch")->actor);
+  EXPECT_FALSE(local->find("other"));
+  caf::anon_send(node_, ch_unsub_atom::value, std::string("ch"), a.as<subscriber_actor>());
+  run();
+  EXPECT_TRUE(local->find("ch"));
+  caf::anon_send(node_, ch_unsub_atom::value, std::string("ch"), b.as<subscriber_actor>());
+  run();
+  EXPECT_FALSE(local->find("ch"));
+}
+
 TEST_F(NodeActorTest, ServerCommandsReachMatchingConnections) {
   Probe conn{sys()};
   caf::anon_send(node_, conn_atom::value,

@@ -107,7 +107,7 @@ type Skipped struct {
 	Reason   string `json:"reason"`
 }
 
-var scenarios = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"}
+var scenarios = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"}
 
 func main() {
 	var cfg Config
@@ -307,6 +307,9 @@ func (b *Bench) run() {
 		} else {
 			b.stateScenario("s8", p.S8Reps, b.killOnce)
 		}
+	}
+	if b.want("s11") {
+		b.stateScenario("s11", p.S8Reps, b.slowEndpointOnce)
 	}
 }
 
@@ -513,7 +516,7 @@ var scenarioTitle = map[string]string{
 	"s1": "connect storm", "s2": "idle memory per connection", "s3": "fan-out, one channel",
 	"s4": "server API publishes", "s5": "publish-to-receive latency",
 	"s6": "fan-out across two nodes on Redis", "s7": "channel state events",
-	"s8":  "kill -9 to vacated",
+	"s8":  "kill -9 to vacated", "s11": "state events to a slow endpoint",
 	"s9":  "server API publishes through Redis (two nodes)",
 	"s10": "publish-to-receive latency across nodes (Redis)",
 }
@@ -562,6 +565,13 @@ func headline(r *Run) string {
 	case "s8":
 		return fmt.Sprintf("vacated %.2f s after kill -9 (reason %v)", f("kill_to_vacated_s"),
 			m["reason"])
+	case "s11":
+		return fmt.Sprintf("endpoint %.0f ms/request: %.0f events/s delivered (%.0f/s generated), "+
+			"%.0f of %.0f arrived, %.1f per request, queue up to %.0f (oldest %.0f ms), "+
+			"%.0f dropped, drained %.1f s after the churn", f("endpoint_delay_ms"),
+			f("events_per_s"), f("events_generated_per_s"), f("events_unique"),
+			f("events_expected"), f("events_per_request"), f("max_queue_length"),
+			f("max_oldest_undelivered_ms"), f("dropped"), f("settle_s"))
 	}
 	return ""
 }

@@ -295,19 +295,28 @@ func (p *Proc) await(ready func() bool) error {
 		p.Tail())
 }
 
-// apiAnswers: POST /api/info answers 200.
-func apiAnswers(port int) bool {
-	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+strconv.Itoa(port)+"/api/info",
-		bytes.NewReader([]byte("{}")))
+// apiCall posts {} to /api/<method> and decodes the answer.
+func apiCall(port int, method string) (map[string]any, bool) {
+	req, _ := http.NewRequest(http.MethodPost,
+		"http://127.0.0.1:"+strconv.Itoa(port)+"/api/"+method, bytes.NewReader([]byte("{}")))
 	req.Header.Set("X-API-Key", apiKey)
 	c := http.Client{Timeout: time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		return false
+		return nil, false
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
+	var out map[string]any
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// apiAnswers: POST /api/info answers 200 with JSON.
+func apiAnswers(port int) bool {
+	_, ok := apiCall(port, "info")
+	return ok
 }
 
 // startRedis runs a throw-away redis-server on a free loopback port: no persistence.

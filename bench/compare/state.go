@@ -28,18 +28,23 @@ type stateReceiver struct {
 	ln     net.Listener
 	srv    *http.Server
 	notify chan struct{}
+	delay  time.Duration // each request is answered this long after it arrived (S11)
 
 	mu       sync.Mutex
 	events   []stateEvent
 	requests int
 }
 
-func newStateReceiver() (*stateReceiver, error) {
+func newStateReceiver() (*stateReceiver, error) { return newSlowStateReceiver(0) }
+
+// newSlowStateReceiver answers every request `delay` after it arrived; the events count as
+// received only then, as a backend would commit them.
+func newSlowStateReceiver(delay time.Duration) (*stateReceiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &stateReceiver{ln: ln, notify: make(chan struct{}, 1)}
+	r := &stateReceiver{ln: ln, notify: make(chan struct{}, 1), delay: delay}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/state", r.handle)
 	r.srv = &http.Server{Handler: mux}
@@ -63,6 +68,9 @@ func (r *stateReceiver) handle(w http.ResponseWriter, req *http.Request) {
 	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if r.delay > 0 {
+		time.Sleep(r.delay)
 	}
 	now := time.Now()
 	r.mu.Lock()
@@ -181,10 +189,70 @@ func (b *Bench) stateScenario(s string, reps int, fn func(rep int) *Run) {
 // churnOnce (S7): clients subscribe and unsubscribe channels of their own as fast as the
 // server answers; each cycle is one occupied and one vacated event. Every event must arrive,
 // in order per channel.
-func (b *Bench) churnOnce(rep int) *Run {
+func (b *Bench) churnOnce(rep int) *Run { return b.churnRun("s7", rep, 0) }
+
+// s11EndpointDelay is S11's webhook endpoint: every request takes this long, so the churn
+// makes events faster than the endpoint takes them.
+const s11EndpointDelay = 100 * time.Millisecond
+
+// slowEndpointOnce (S11): S7's churn against an endpoint that answers each request after
+// s11EndpointDelay. The node's queue (info's channel_state) is sampled while it grows and
+// drains; every event must still arrive, in order per channel.
+func (b *Bench) slowEndpointOnce(rep int) *Run { return b.churnRun("s11", rep, s11EndpointDelay) }
+
+// queueSampler polls info's channel_state every 200 ms and keeps the maxima.
+type queueSampler struct {
+	port                        int
+	stop                        chan struct{}
+	done                        chan struct{}
+	maxQueue, maxOldestMs, drop float64
+	samples                     int
+}
+
+func startQueueSampler(port int) *queueSampler {
+	q := &queueSampler{port: port, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			q.sample()
+			select {
+			case <-q.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return q
+}
+
+func (q *queueSampler) sample() {
+	res, ok := apiCall(q.port, "info")
+	if !ok {
+		return
+	}
+	q.samples++
+	get := func(k string) float64 {
+		v, _ := lookup(res, "result.nodes.0.channel_state."+k)
+		return v
+	}
+	q.maxQueue = max(q.maxQueue, get("queue_length"))
+	q.maxOldestMs = max(q.maxOldestMs, get("oldest_undelivered_ms"))
+	q.drop = get("dropped")
+}
+
+func (q *queueSampler) Stop() {
+	close(q.stop)
+	<-q.done
+}
+
+// churnRun is S7's churn (scenario s7) or S11's (s11: endpoint answering after delay, the
+// queue sampled).
+func (b *Bench) churnRun(scenario string, rep int, delay time.Duration) *Run {
 	p := b.cfg.Params
-	r := &Run{Scenario: "s7", Server: Herald, Rep: rep}
-	rec, err := newStateReceiver()
+	r := &Run{Scenario: scenario, Server: Herald, Rep: rep}
+	rec, err := newSlowStateReceiver(delay)
 	if err != nil {
 		r.Problems = append(r.Problems, err.Error())
 		return r
@@ -202,6 +270,10 @@ func (b *Bench) churnOnce(rep int) *Run {
 		"--server-pid", itoa(srv.Pid), "--server-cpu", firstCPU(b.cfg.ServerCPU),
 		"--loader-cpu", firstCPU(b.cfg.LoaderCPU)}
 	r.Args = a
+	var sampler *queueSampler
+	if delay > 0 {
+		sampler = startQueueSampler(srv.Port)
+	}
 	res, stderr, err := runLoader(b.cfg, a)
 	churnEnd := time.Now()
 	if err != nil {
@@ -215,6 +287,14 @@ func (b *Bench) churnOnce(rep int) *Run {
 	evs := rec.waitFor(60*time.Second, func(evs []stateEvent) bool {
 		return checkEvents(evs).Unique >= expected
 	})
+	if sampler != nil {
+		sampler.Stop()
+		res["endpoint_delay_ms"] = float64(delay.Milliseconds())
+		res["max_queue_length"] = sampler.maxQueue
+		res["max_oldest_undelivered_ms"] = sampler.maxOldestMs
+		res["dropped"] = sampler.drop
+		res["info_samples"] = float64(sampler.samples)
+	}
 	c := checkEvents(evs)
 	_, requests := rec.snapshot()
 	res["events_expected"] = float64(expected)

@@ -23,9 +23,10 @@ class io_context;
 namespace herald {
 
 struct HttpClientOptions {
-  /// Whole request, from post() to the last byte of the answer: waiting for a free
-  /// connection, connecting, TLS, writing, reading. The proxy's `timeout` (Centrifugo's
-  /// default: 1 s).
+  /// One attempt, from the moment a connection takes the request to the last byte of the
+  /// answer: writing, waiting, reading. Waiting for a free connection is not counted (each
+  /// busy connection is bounded by this deadline, connecting by connect_timeout). The
+  /// proxy's `timeout` (Centrifugo's default: 1 s).
   std::chrono::milliseconds timeout{1000};
   /// Connecting one connection (TCP and TLS handshake). A failed or timed-out connect fails
   /// the requests waiting for a connection at once, so a dead endpoint answers fast.

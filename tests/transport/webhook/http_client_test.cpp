@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 #include "tests/support/http_test_server.hpp"
 #include "tests/transport/webhook/io_thread.hpp"
@@ -102,6 +103,28 @@ TEST_F(HttpClientTest, ConcurrentRequestsUseAtMostMaxConnections) {
   }
   EXPECT_EQ(server_.connections(), 2u);
   EXPECT_EQ(server_.requests().size(), 5u);
+}
+
+// A slow endpoint with every connection busy: the requests that wait for a connection are not
+// timed out by the wait (they would never have been sent), only by their own attempt.
+TEST_F(HttpClientTest, TheDeadlineStartsWhenAConnectionTakesTheRequest) {
+  server_.set_handler([](const TestRequest&) {
+    std::this_thread::sleep_for(400ms);  // the endpoint's own latency, under the timeout
+    return TestReply{};
+  });
+  HttpClientOptions opts;
+  opts.max_connections = 1;
+  opts.timeout = 1s;  // the fourth request waits 1.2 s for the connection
+  auto c = make(opts);
+  std::vector<Awaited<HttpAnswer>> answers(4);
+  for (auto& a : answers) c->post("{}", a.setter());
+  for (auto& a : answers) {
+    auto got = a.get();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200) << got->error;
+  }
+  EXPECT_EQ(c->stats().timeouts, 0u);
+  EXPECT_EQ(server_.connections(), 1u);
 }
 
 TEST_F(HttpClientTest, Status500IsAnAnswerAndKeepsTheConnection) {

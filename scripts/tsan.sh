@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the memory engine's concurrency tests under ThreadSanitizer in build-tsan and runs
-# them: direct publishers on several threads against each other (one engine state behind its
-# mutex, deliveries in offset order) and against LocalChannels changing under them, as the
-# server API's io threads publish while the node actor adds and removes channel actors.
+# Builds the direct-publish tests under ThreadSanitizer in build-tsan and runs them: direct
+# publishers on several threads against each other (one memory engine state behind its mutex,
+# deliveries in offset order) and against LocalChannels changing under them, as the server
+# API's io threads publish while the node actor adds and removes channel actors; and inline
+# API batches whose answers come on another thread, as the Redis engine's do.
 # Exits non-zero on a failure or any data race report.
 #
 # CAF comes from Debian, not instrumented: a message passed through its scheduler is invisible
@@ -22,6 +23,6 @@ supp="$(cd "$BUILD_DIR" && pwd)/tsan.supp"
 printf '%s\n' 'race:libcaf_core.so' >"$supp"
 # halt_on_error: the first report fails the run.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp"
-cmake --build "$BUILD_DIR" -j"$JOBS" --target memory_engine_test
-"$BUILD_DIR/tests/actors/engine/memory_engine_test" --gtest_repeat=3
-echo "tsan: memory engine race tests passed"
+cmake --build "$BUILD_DIR" -j"$JOBS" --target direct_publish_test
+"$BUILD_DIR/tests/actors/direct_publish_test" --gtest_repeat=3
+echo "tsan: direct publish race tests passed"

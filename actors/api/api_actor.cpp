@@ -506,7 +506,9 @@ void ApiCall::rpc(const RequestFields& f, Done done) {
 
 /// Runs asynchronous steps one after another without growing the stack when a step
 /// finishes at once. `step(next)` starts the next step and returns true, calling `next()`
-/// exactly once when that step is done; it returns false when none is left.
+/// exactly once when that step is done; it returns false when none is left. `next()` may come
+/// on another thread (a direct publish through Redis answers on an io thread), even while
+/// `step` has not returned yet: whichever side is second goes on.
 class InOrder : public std::enable_shared_from_this<InOrder> {
  public:
   using Step = std::function<bool(std::function<void()> next)>;
@@ -518,25 +520,25 @@ class InOrder : public std::enable_shared_from_this<InOrder> {
   }
 
  private:
+  enum : int { kRunning = 0, kReturned = 1, kDone = 2 };
+
   void advance() {
     auto self = shared_from_this();
     while (true) {
-      bool done_now = false;
-      in_step_ = true;
-      const bool started = step_([self, &done_now] {
-        if (self->in_step_) {
-          done_now = true;  // the loop goes on
-        } else {
-          self->advance();
-        }
+      auto sync = std::make_shared<std::atomic<int>>(kRunning);
+      const bool started = step_([self, sync] {
+        int expected = kRunning;
+        if (sync->compare_exchange_strong(expected, kDone)) return;  // the loop goes on
+        self->advance();  // the step had returned: go on from here
       });
-      in_step_ = false;
-      if (!started || !done_now) return;  // finished, or a later answer calls advance()
+      if (!started) return;
+      int expected = kRunning;
+      if (sync->compare_exchange_strong(expected, kReturned)) return;  // next() goes on
+      // Done before step returned: loop without growing the stack.
     }
   }
 
   Step step_;
-  bool in_step_ = false;
 };
 
 /// A batch (docs/protocol.md §4.1): every command decoded before any runs; they run in
@@ -548,7 +550,7 @@ void run_batch(self_ptr self, const ApiContext& ctx, json request, Done done) {
     std::vector<const json*> commands;  // nullptr: a null command (107)
     std::vector<std::string> replies;
     size_t next = 0;
-    size_t pending = 0;
+    std::atomic<size_t> pending{0};  // parallel answers may come on several threads (inline)
     Done done;
 
     void finish() {

@@ -309,7 +309,9 @@ TEST_F(RedisEngineTest, AReadBeforeAnyPublishFixesTheEpochThatPublishesKeep) {
 TEST_F(RedisEngineTest, PresenceExpiresAndStatsCountDistinctUsers) {
   ClientInfo a{"alice", "c1", "{}", ""}, a2{"alice", "c2", "", ""}, b{"bob", "c3", "", "x"};
   for (const auto& info : {a, a2, b})
-    ASSERT_FALSE(done_of([&](Done d) { engine->add_presence("p", info, 1000ms, std::move(d)); }));
+    // 2 s: expiry is in whole seconds, so a 1 s entry made just before a second boundary
+    // lapses within milliseconds (seen in CI); 2 s keeps it over a second.
+    ASSERT_FALSE(done_of([&](Done d) { engine->add_presence("p", info, 2000ms, std::move(d)); }));
   auto m = presence(*engine, "p");
   ASSERT_EQ(m.size(), 3u);
   EXPECT_EQ(m["c3"], b);
@@ -330,7 +332,7 @@ TEST_F(RedisEngineTest, PresenceExpiresAndStatsCountDistinctUsers) {
   EXPECT_EQ(presence(*engine, "p").size(), 2u);
   server.command({"HDEL", "t.presence.data.p", "junk"});
   // Without refresh, entries lapse after the TTL (1 s granularity, as Centrifugo).
-  EXPECT_TRUE(eventually([&] { return presence(*engine, "p").empty(); }, 4s));
+  EXPECT_TRUE(eventually([&] { return presence(*engine, "p").empty(); }, 5s));
   EXPECT_EQ(stats(*engine, "p").num_users, 0u);
 }
 

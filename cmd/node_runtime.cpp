@@ -295,7 +295,7 @@ int run_node(Config config) {
   auto ws_endpoint = std::make_shared<WsEndpoint>(
       ws_opts, [&system, client_ctx, &live_connections](std::shared_ptr<WsConnection> conn,
                                                         WsHandshake hs) {
-        auto actor = system.spawn(connection_actor_impl, client_ctx, conn, std::move(hs));
+        auto actor = spawn_connection(system, client_ctx, conn, hs);
         live_connections.add(caf::actor_cast<caf::actor>(actor));
         WsConnection::Callbacks cb;
         cb.on_message = [actor](std::string m) {

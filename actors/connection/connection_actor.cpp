@@ -1,4 +1,5 @@
 #include <random>
+#include <utility>
 
 #include "actors/connection/connection_logic.hpp"
 
@@ -23,7 +24,7 @@ std::string& scratch() {
 
 void Logic::reply(const proto::Reply& r) {
   std::string& out = scratch();
-  proto::append_reply(st_.handshake.protocol, r, out);
+  proto::append_reply(st_.protocol, r, out);
   if (st_.ws && !st_.ws->send(out)) disconnect(disconnect::slow);
 }
 
@@ -62,7 +63,7 @@ void Logic::disarm_all() {
 }
 
 ClientInfo Logic::client_info(const std::string& chan_info) const {
-  return ClientInfo{st_.user, st_.client, st_.conn_info, chan_info};
+  return ClientInfo{st_.user, st_.client(), st_.conn_info, chan_info};
 }
 
 void Logic::on_frame(std::string& frame) {
@@ -75,7 +76,7 @@ void Logic::on_frame(std::string& frame) {
   ++st_.unconsumed_frames;
   std::vector<proto::Command> cmds;
   const bool ok =
-      proto::decode_commands(st_.handshake.protocol, frame, cmds) == proto::DecodeStatus::ok;
+      proto::decode_commands(st_.protocol, frame, cmds) == proto::DecodeStatus::ok;
   if (ok && cmds.empty()) return disconnect(disconnect::bad_request);
   for (auto& c : cmds) st_.queue.push_back(std::move(c));
   // The commands before a malformed one are handled first, then the connection closes with
@@ -167,7 +168,7 @@ void Logic::on_pushed(const BrokerEventPtr& event) {
   if (is_own_publication(ev)) {
     finish_own_publication();
   } else if (ev.kind == BrokerEvent::Kind::publication && ev.publication.info &&
-             ev.publication.info->client == st_.client) {
+             ev.publication.info->client == st_.client()) {
     st_.pushed_own = event;  // ahead of its publish answer, perhaps
   }
 }
@@ -200,13 +201,13 @@ void Logic::deliver_push(const EncodedPushPtr& push) {
       if (ev.epoch != sub.epoch || offset != sub.offset + 1) return insufficient_state(ev.channel);
       sub.offset = offset;
     }
-    if (st_.handshake.protocol == proto::Protocol::json && push->json_incompatible)
+    if (st_.protocol == proto::Protocol::json && push->json_incompatible)
       return disconnect(disconnect::inappropriate_protocol);
   } else if (!sub.push_join_leave) {
     return;
   }
   const std::string& bytes =
-      st_.handshake.protocol == proto::Protocol::json ? push->json : push->protobuf;
+      st_.protocol == proto::Protocol::json ? push->json : push->protobuf;
   if (!st_.ws->send(bytes)) disconnect(disconnect::slow);
 }
 
@@ -240,7 +241,7 @@ void Logic::on_timer(ConnTimer kind, TimerService::TimerId id) {
       break;
     case ConnTimer::ping: {
       std::string& out = scratch();
-      proto::append_ping(st_.handshake.protocol, out);
+      proto::append_ping(st_.protocol, out);
       if (!st_.ws->send(out)) return disconnect(disconnect::slow);
       if (cfg().client.pong_timeout.count() > 0) {
         st_.awaiting_pong = true;
@@ -277,7 +278,7 @@ void Logic::disconnect(uint32_t code, std::string_view reason) {
   std::vector<std::string> channels;
   for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
   for (const auto& ch : channels) drop_subscription(ch, StateReason::disconnect);
-  if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
+  if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client());
   if (st_.ws) st_.ws->close(static_cast<uint16_t>(code), reason);
   // Wait for the transport's `closed` before quitting: it may still deliver a message.
 }
@@ -289,7 +290,7 @@ void Logic::on_closed() {
     std::vector<std::string> channels;
     for (const auto& [ch, _] : st_.subs) channels.push_back(ch);
     for (const auto& ch : channels) drop_subscription(ch, StateReason::disconnect);
-    if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client);
+    if (st_.connected) self_->send(st_.ctx->node, conn_gone_atom::value, st_.client());
   }
   st_.ws.reset();
   self_->quit();
@@ -297,38 +298,80 @@ void Logic::on_closed() {
 
 }  // namespace conn
 
-connection_actor::behavior_type connection_actor_impl(connection_pointer self,
-                                                      std::shared_ptr<const ClientContext> ctx,
-                                                      std::shared_ptr<WsConnection> ws,
-                                                      WsHandshake handshake) {
-  self->state.ctx = std::move(ctx);
-  self->state.ws = std::move(ws);
-  self->state.handshake = std::move(handshake);
-  // Nothing reads the upgrade's headers after the handshake yet: don't keep ~1 KB of them
-  // per connection.
-  std::vector<std::pair<std::string, std::string>>().swap(self->state.handshake.headers);
-  // One Logic per actor, owned by the behaviour: callbacks of awaited requests may keep
-  // `this`, since they never run after the actor quit.
-  auto logic = std::make_shared<conn::Logic>(self);
-  logic->arm(ConnTimer::stale, self->state.ctx->config->client.stale_close_delay);
-  return {
-      [=](frame_atom, std::string& frame) { logic->on_frame(frame); },
-      [=](closed_atom) { logic->on_closed(); },
-      [=](push_atom, EncodedPushPtr& push) { logic->on_push(push); },
-      [=](push_atom, EncodedPushPtr& push, DeliverySlotPtr& slot) {
-        logic->on_forwarded(push, slot);
-      },
-      [=](pushed_atom, BrokerEventPtr& event) { logic->on_pushed(event); },
-      [=](interrupt_atom, std::string& channel) { logic->on_interrupt(channel); },
-      [=](sub_atom, ServerSubscribeRequest& req) { return logic->server_subscribe(req); },
-      [=](unsub_atom, std::string& channel) { logic->server_unsubscribe(channel); },
-      [=](disconn_atom, uint32_t code, std::string& reason) { logic->disconnect(code, reason); },
-      [=](refresh_atom, ServerRefreshRequest& req) { logic->server_refresh(req); },
-      [=](repres_atom) { logic->refresh_presence(); },
-      [=](timer_atom, uint8_t kind, TimerService::TimerId id) {
-        logic->on_timer(static_cast<ConnTimer>(kind), id);
-      },
-  };
+namespace {
+
+/// The connection actor. Every connection actor shares ONE behaviour object: its handlers
+/// capture nothing and find their actor through `current`, which resume() sets while the
+/// actor handles messages (the only place CAF runs a behaviour's handlers). A behaviour of
+/// twelve handlers is ~600 bytes, per connection, when each actor builds its own.
+class ConnectionActor final : public caf::stateful_actor<ConnectionState, connection_actor::base> {
+ public:
+  using super = caf::stateful_actor<ConnectionState, connection_actor::base>;
+
+  ConnectionActor(caf::actor_config& cfg, std::shared_ptr<const ClientContext> ctx,
+                  std::shared_ptr<WsConnection> ws, const WsHandshake& handshake)
+      : super(cfg), logic_(this) {
+    state.ctx = std::move(ctx);
+    state.ws = std::move(ws);
+    // Nothing reads the upgrade's headers or address after the handshake yet: only the
+    // encoding is kept (the rest would be ~1 KB per connection).
+    state.protocol = handshake.protocol;
+  }
+
+  behavior_type make_behavior() override {
+    logic_.arm(ConnTimer::stale, state.ctx->config->client.stale_close_delay);
+    return shared_behavior();
+  }
+
+  caf::resumable::resume_result resume(caf::execution_unit* unit, size_t max) override {
+    ConnectionActor* outer = std::exchange(current, this);
+    auto result = super::resume(unit, max);
+    current = outer;
+    return result;
+  }
+
+ private:
+  /// The connection actor running on this thread (set by resume()).
+  static thread_local ConnectionActor* current;
+
+  static conn::Logic& logic() { return current->logic_; }
+
+  static const behavior_type& shared_behavior() {
+    static const behavior_type behavior{
+        [](frame_atom, std::string& frame) { logic().on_frame(frame); },
+        [](closed_atom) { logic().on_closed(); },
+        [](push_atom, EncodedPushPtr& push) { logic().on_push(push); },
+        [](push_atom, EncodedPushPtr& push, DeliverySlotPtr& slot) {
+          logic().on_forwarded(push, slot);
+        },
+        [](pushed_atom, BrokerEventPtr& event) { logic().on_pushed(event); },
+        [](interrupt_atom, std::string& channel) { logic().on_interrupt(channel); },
+        [](sub_atom, ServerSubscribeRequest& req) { return logic().server_subscribe(req); },
+        [](unsub_atom, std::string& channel) { logic().server_unsubscribe(channel); },
+        [](disconn_atom, uint32_t code, std::string& reason) {
+          logic().disconnect(code, reason);
+        },
+        [](refresh_atom, ServerRefreshRequest& req) { logic().server_refresh(req); },
+        [](repres_atom) { logic().refresh_presence(); },
+        [](timer_atom, uint8_t kind, TimerService::TimerId id) {
+          logic().on_timer(static_cast<ConnTimer>(kind), id);
+        },
+    };
+    return behavior;
+  }
+
+  // Callbacks of awaited requests keep `this` of it: they never run after the actor quit.
+  conn::Logic logic_;
+};
+
+thread_local ConnectionActor* ConnectionActor::current = nullptr;
+
+}  // namespace
+
+connection_actor spawn_connection(caf::actor_system& system,
+                                  std::shared_ptr<const ClientContext> ctx,
+                                  std::shared_ptr<WsConnection> ws, const WsHandshake& handshake) {
+  return system.spawn<ConnectionActor>(std::move(ctx), std::move(ws), handshake);
 }
 
 }  // namespace herald

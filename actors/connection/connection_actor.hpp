@@ -62,18 +62,22 @@ enum class ConnTimer : uint8_t {
 struct ConnectionState {
   std::shared_ptr<const ClientContext> ctx;
   std::shared_ptr<WsConnection> ws;
-  WsHandshake handshake;
+  protocol::Protocol protocol = protocol::Protocol::json;  ///< from the handshake
 
   bool connected = false;
   bool closing = false;
-  std::string client;
-  /// `client`, shared with the subscriptions' delivery slots (made at the first subscribe).
-  std::shared_ptr<const std::string> client_shared;
+  /// The client id (set at connect), shared with the subscriptions' delivery slots.
+  std::shared_ptr<const std::string> client_id;
+  /// The client id, "" before connect.
+  const std::string& client() const {
+    static const std::string none;
+    return client_id ? *client_id : none;
+  }
   std::string user;
   std::string conn_info;
   int64_t expire_at = 0;  ///< unix seconds; 0 = never
   bool client_side_refresh = false;
-  std::unordered_map<std::string, Subscription> subs;
+  SubscriptionMap subs;
 
   /// Decoded commands not yet handled, from `queue_head` on. A vector, not a deque: an empty
   /// libstdc++ deque still holds a 512-byte block, on every idle connection.
@@ -113,9 +117,9 @@ struct ConnectionState {
 
 using connection_pointer = connection_actor::stateful_pointer<ConnectionState>;
 
-connection_actor::behavior_type connection_actor_impl(connection_pointer self,
-                                                      std::shared_ptr<const ClientContext> ctx,
-                                                      std::shared_ptr<WsConnection> ws,
-                                                      WsHandshake handshake);
+/// Spawns the actor of a new client connection; `handshake` gives its encoding.
+connection_actor spawn_connection(caf::actor_system& system,
+                                  std::shared_ptr<const ClientContext> ctx,
+                                  std::shared_ptr<WsConnection> ws, const WsHandshake& handshake);
 
 }  // namespace herald

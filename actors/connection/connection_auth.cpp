@@ -91,9 +91,9 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
     planned.emplace_back(s.channel, std::move(sub));
   }
 
-  st_.client = generate_uuid_v4();
+  st_.client_id = std::make_shared<const std::string>(generate_uuid_v4());
   auto result = std::make_shared<proto::ConnectResult>();
-  result->client = st_.client;
+  result->client = st_.client();
   result->version = st_.ctx->version;
   if (st_.client_side_refresh) {
     result->expires = true;
@@ -115,7 +115,7 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
   p->recover = std::move(req.subs);
 
   // Registered with the node before anything else: it enforces the connection limits.
-  ConnectionEntry entry{st_.client, st_.user, "",
+  ConnectionEntry entry{st_.client(), st_.user, "",
                         caf::actor_cast<connection_control_actor>(self_),
                         static_cast<uint32_t>(std::max(0, cc.connection_limit)),
                         static_cast<uint32_t>(std::max(0, cc.user_connection_limit))};
@@ -146,7 +146,7 @@ void Logic::establish_next(std::shared_ptr<ServerSubsInProgress> p) {
       if (out.error) {
         spdlog::warn("msg=\"server-side subscription failed at connect\" client={} user={} "
                      "channel=\"{}\" code={} error=\"{}\"",
-                     st_.client, st_.user, ch, out.error.code, out.error.message);
+                     st_.client(), st_.user, ch, out.error.code, out.error.message);
       } else {
         out.result.was_recovering = asked;
         p->result->subs[ch] = std::move(out.result);

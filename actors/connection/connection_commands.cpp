@@ -134,7 +134,7 @@ bool Logic::is_own_publication(const BrokerEvent& ev) const {
   if (own->position.offset > 0)
     return ev.publication.offset == own->position.offset && ev.epoch == own->position.epoch;
   return ev.publication.data == own->data && ev.publication.info &&
-         ev.publication.info->client == st_.client;
+         ev.publication.info->client == st_.client();
 }
 
 void Logic::finish_own_publication() {

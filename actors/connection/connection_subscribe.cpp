@@ -38,7 +38,8 @@ void Logic::subscribe(uint32_t id, proto::SubscribeRequest& req) {
       return reply_error(id, ErrorCode::permission_denied);
     }
     const auto& c = r.value;
-    if (c.channel != channel || c.sub != st_.user || (!c.client.empty() && c.client != st_.client))
+    if (c.channel != channel || c.sub != st_.user ||
+        (!c.client.empty() && c.client != st_.client()))
       return disconnect(disconnect::invalid_token);
     sub.chan_info = c.info_bytes();
     sub.expire_at = c.expires_at();
@@ -109,13 +110,12 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
   // Registered with the node first, and answered once the broker delivers the channel here,
   // so no publication after the position read is missed; the ones before it are filtered by
   // offset in on_push. Then presence (its write confirmed), join, and the stream position.
-  if (!st_.client_shared) st_.client_shared = std::make_shared<const std::string>(st_.client);
   auto owner = caf::actor_cast<subscriber_actor>(self_);
   if (st_.ws)
-    sub.slot = std::make_shared<DeliverySlot>(owner, st_.ws, st_.handshake.protocol,
-                                              st_.client_shared, sub.positioned);
+    sub.slot = std::make_shared<DeliverySlot>(owner, st_.ws, st_.protocol,
+                                              st_.client_id, sub.positioned);
   sub.direct = false;
-  SubscriberSpec spec{owner, st_.handshake.protocol, sub.push_join_leave, sub.slot};
+  SubscriberSpec spec{owner, st_.protocol, sub.push_join_leave, sub.slot};
   st_.subs[channel] = std::move(sub);
   auto fail = [this, channel, done](caf::error& e) {
     drop_subscription(channel);
@@ -236,7 +236,8 @@ void Logic::sub_refresh(uint32_t id, proto::SubRefreshRequest& req) {
     return disconnect(disconnect::invalid_token);
   }
   const auto& c = r.value;
-  if (c.channel != req.channel || c.sub != st_.user || (!c.client.empty() && c.client != st_.client))
+  if (c.channel != req.channel || c.sub != st_.user ||
+      (!c.client.empty() && c.client != st_.client()))
     return disconnect(disconnect::invalid_token);
   int64_t expire_at = c.expires_at();
   if (expire_at > 0 && expire_at <= unix_now()) return reply_error(id, ErrorCode::expired);

@@ -100,8 +100,7 @@ class ConnectionActorTest : public ::testing::Test, public test::DeterministicSy
     Client c;
     c.t = this;
     c.ws = std::make_shared<FakeWs>();
-    c.actor = sys().spawn(connection_actor_impl, ctx_, std::shared_ptr<WsConnection>(c.ws),
-                          WsHandshake{});
+    c.actor = spawn_connection(sys(), ctx_, std::shared_ptr<WsConnection>(c.ws), WsHandshake{});
     run();
     return c;
   }

@@ -640,5 +640,140 @@ TEST_F(WsTest, FramePingPongDropsAPeerThatNeverPongs) {
   ASSERT_TRUE(a->probe->wait([&] { return a->probe->closed == 1; }));
 }
 
+// -- framing (the lean session) and the deflate session ---------------------------------------
+
+TEST_F(WsTest, PingsAreAnsweredWithTheirPayload) {
+  Start();
+  auto c = Connect("/connection/websocket");
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  std::string pong;
+  c->ws.control_callback([&](websocket::frame_type kind, beast::string_view payload) {
+    if (kind == websocket::frame_type::pong) pong = std::string(payload);
+  });
+  c->ws.ping("are you there");
+  c->ws.write(asio::buffer(std::string("after")));
+  ASSERT_TRUE(a->probe->wait([&] { return a->probe->messages.size() == 1; }));
+  ASSERT_TRUE(a->conn->send("{}"));
+  beast::error_code ec;
+  EXPECT_EQ(c->read(ec), "{}");  // the pong came before it and went to the callback
+  EXPECT_EQ(pong, "are you there");
+}
+
+TEST_F(WsTest, ManyMessagesInOneTcpWriteArriveInOrder) {
+  // Past the 16-byte inbox of an idle connection and past one 64 KiB read of the thread's
+  // buffer: everything sent in one go is parsed, nothing waits for more input.
+  Start();
+  auto c = Connect("/connection/websocket");
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  std::string wire;
+  std::vector<std::string> sent;
+  for (int i = 0; i < 14; ++i) {
+    sent.push_back(std::string(static_cast<size_t>(i) * 5000 + 1, static_cast<char>('a' + i)));
+    const std::string& m = sent.back();
+    uint8_t head[14];
+    size_t h = 0;
+    head[h++] = 0x81;
+    if (m.size() < 126) {
+      head[h++] = static_cast<uint8_t>(0x80 | m.size());
+    } else {
+      head[h++] = 0x80 | 126;
+      head[h++] = static_cast<uint8_t>(m.size() >> 8);
+      head[h++] = static_cast<uint8_t>(m.size() & 0xFF);
+    }
+    for (int k = 0; k < 4; ++k) head[h++] = 0;  // a zero mask key leaves the payload as is
+    wire.append(reinterpret_cast<const char*>(head), h);
+    wire.append(m);
+  }
+  asio::write(c->ws.next_layer(), asio::buffer(wire));
+  ASSERT_TRUE(a->probe->wait([&] { return a->probe->messages.size() == sent.size(); }));
+  std::lock_guard lock(a->probe->mu);
+  EXPECT_EQ(a->probe->messages, sent);
+}
+
+TEST_F(WsTest, AnUnmaskedClientFrameClosesWith1002) {
+  Start();
+  auto c = Connect("/connection/websocket");
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  const char frame[] = {static_cast<char>(0x81), 0x02, 'h', 'i'};  // no mask bit
+  asio::write(c->ws.next_layer(), asio::buffer(frame, sizeof frame));
+  c->read_until_close();
+  EXPECT_EQ(c->ws.reason().code, 1002);
+  ASSERT_TRUE(a->probe->wait([&] { return a->probe->closed == 1; }));
+  EXPECT_TRUE(a->probe->messages.empty());
+}
+
+TEST_F(WsTest, APeerCloseIsAnsweredWithItsCode) {
+  Start();
+  auto c = Connect("/connection/websocket");
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->conn->send("{\"pending\":true}"));
+  beast::error_code ec;
+  EXPECT_EQ(c->read(ec), "{\"pending\":true}");
+  c->ws.close(websocket::close_reason(static_cast<websocket::close_code>(4000), "going"));  // waits for the server's close
+  EXPECT_EQ(c->ws.reason().code, 4000);
+  ASSERT_TRUE(a->probe->wait([&] { return a->probe->closed == 1; }));
+}
+
+TEST_F(WsTest, CompressionNegotiatedWithAClientThatOffersIt) {
+  WsOptions o;
+  o.compression = true;
+  Start(o);
+  auto c = std::make_unique<Client>();
+  websocket::permessage_deflate pmd;
+  pmd.client_enable = true;
+  c->ws.set_option(pmd);
+  c->ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  c->ws.handshake(c->res, "127.0.0.1", "/connection/websocket");
+  EXPECT_NE(c->res[http::field::sec_websocket_extensions].find("permessage-deflate"),
+            beast::string_view::npos);
+  auto a = NextAccepted();
+  ASSERT_TRUE(a);
+  const std::string big(5000, 'z');
+  c->ws.write(asio::buffer(big));
+  ASSERT_TRUE(a->probe->wait([&] { return a->probe->messages.size() == 1; }));
+  EXPECT_EQ(a->probe->messages[0], big);
+  ASSERT_TRUE(a->conn->send(big));
+  beast::error_code ec;
+  EXPECT_EQ(c->read(ec), big);
+  a->conn->close(3001, "shutdown");
+  c->read_until_close();
+  EXPECT_EQ(c->ws.reason().code, 3001);
+
+  // The same server without an offer: no extension, frames as usual.
+  auto plain = Connect("/connection/websocket");
+  EXPECT_EQ(plain->res.count(http::field::sec_websocket_extensions), 0u);
+  auto b = NextAccepted();
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->conn->send("{}"));
+  EXPECT_EQ(plain->read(ec), "{}");
+}
+
+TEST_F(WsTest, AMalformedUpgradeIsRefusedWith400) {
+  Start();
+  asio::io_context cio;
+  beast::tcp_stream s(cio);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  http::request<http::empty_body> req(http::verb::get, "/connection/websocket", 11);
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::connection, "Upgrade");
+  req.set(http::field::upgrade, "websocket");
+  req.set(http::field::sec_websocket_version, "13");  // no Sec-WebSocket-Key
+  http::write(s, req);
+  beast::flat_buffer b;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(s, b, res, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(res.result_int(), 400);
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (endpoint_->open_connections() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  EXPECT_EQ(endpoint_->open_connections(), 0u);
+}
+
 }  // namespace
 }  // namespace herald

@@ -120,11 +120,12 @@ void Logic::connect(uint32_t id, proto::ConnectRequest& req) {
                         static_cast<uint32_t>(std::max(0, cc.connection_limit)),
                         static_cast<uint32_t>(std::max(0, cc.user_connection_limit))};
   begin_async();
-  self_->request(st_.ctx->node, kRequestTimeout, conn_atom::value, std::move(entry))
+  self_->request(st_.ctx->node, kNodeRequestTimeout, conn_atom::value, std::move(entry))
       .await(
           [this, p](bool admitted) {
             if (!admitted) return disconnect(disconnect::connection_limit);
             st_.connected = true;
+            disarm(ConnTimer::stale);  // connected in time: a pending timer is memory
             establish_next(p);
           },
           [this](caf::error&) { disconnect(disconnect::server_error); });

@@ -10,8 +10,13 @@ namespace herald::conn {
 
 namespace proto = herald::protocol;
 
-/// Engine/node calls are local; this only bounds a lost reply.
+/// Engine calls are local; this only bounds a lost reply.
 inline constexpr auto kRequestTimeout = std::chrono::seconds(10);
+/// Requests to the node actor: it answers at once, or, for a channel's first subscribers,
+/// when the broker has subscribed, which the node bounds itself (once per channel). A CAF
+/// request timeout stays in CAF's clock for its whole duration even after the answer (~140
+/// bytes, and a timeout message later), so these two per connection carry none.
+inline constexpr auto kNodeRequestTimeout = caf::infinite;
 /// How long a client publish waits for its own publication before answering anyway.
 inline constexpr auto kOwnPublicationWait = std::chrono::milliseconds(1000);
 

@@ -123,7 +123,7 @@ void Logic::establish(const std::string& channel, Subscription sub, bool recover
     out.error = from_caf_error(e);
     done(std::move(out));
   };
-  self_->request(st_.ctx->node, kRequestTimeout, ch_sub_atom::value, channel, std::move(spec))
+  self_->request(st_.ctx->node, kNodeRequestTimeout, ch_sub_atom::value, channel, std::move(spec))
       .await(
           [this, channel, recover, since, done, fail](bool) {
             auto it = st_.subs.find(channel);

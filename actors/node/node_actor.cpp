@@ -80,6 +80,10 @@ void release(self_ptr self, const std::string& channel) {
   }
 }
 
+/// How long a channel's first local subscribers wait for the broker's subscription before
+/// their subscribes fail (and the next one asks the broker again).
+constexpr auto kBrokerSubscribeTimeout = std::chrono::seconds(10);
+
 caf::typed_response_promise<bool> subscribe_local(self_ptr self, const std::string& channel,
                                                   SubscriberSpec& spec) {
   auto& st = self->state;
@@ -93,7 +97,10 @@ caf::typed_response_promise<bool> subscribe_local(self_ptr self, const std::stri
     st.local->add(channel, ch->actor);
     const uint64_t gen = ++st.generation;
     st.pending_broker[channel] = NodeActorState::PendingBroker{gen, {}};
-    self->request(st.engine, caf::infinite, bsub_atom::value, std::vector<std::string>{channel})
+    // Bounded here, once per channel: the connections waiting for it ask the node with no
+    // timeout of their own (see connection_logic.hpp).
+    self->request(st.engine, kBrokerSubscribeTimeout, bsub_atom::value,
+                  std::vector<std::string>{channel})
         .then(
             [self, channel, gen](bool) {
               auto& pending = self->state.pending_broker;

@@ -79,6 +79,8 @@ class DeterministicSystem {
 
   /// Handles every pending message, including what handling them sends.
   void run() { sched_.run(); }
+  /// CAF's scheduler, to fire its pending timeouts (request timeouts, delayed messages).
+  caf::scheduler::test_coordinator& sched() { return sched_; }
 
   /// Moves time forward: fires due timers, then handles what they caused.
   void advance(std::chrono::milliseconds d) {

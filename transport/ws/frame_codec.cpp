@@ -62,7 +62,7 @@ size_t FrameReader::feed(const char* data, size_t n, std::string& message, Frame
       continue;
     }
     const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, n - used));
-    std::string& into = is_control(frame_op_) ? control_ : message;
+    std::string& into = is_control(frame_op_) ? *control_ : message;
     const size_t at = into.size();
     into.append(data + used, take);
     key_pos_ = unmask(into.data() + at, take, key_, key_pos_);
@@ -122,7 +122,7 @@ bool FrameReader::parse_header(FrameEvent& ev) {
       fail(ev, kCloseProtocolError);
       return false;
     }
-    control_.clear();
+    control_ = std::make_unique<std::string>();
   } else {
     if ((op == Opcode::cont) != in_message_) {  // a continuation of nothing, or a new message
       fail(ev, kCloseProtocolError);             // inside one
@@ -148,38 +148,47 @@ bool FrameReader::parse_header(FrameEvent& ev) {
 
 void FrameReader::finish_frame(std::string& message, FrameEvent& ev) {
   in_frame_ = false;
+  if (is_control(frame_op_)) {
+    finish_control(ev);
+    control_.reset();
+  } else {
+    finish_data(message, ev);
+  }
+}
+
+void FrameReader::finish_data(std::string& message, FrameEvent& ev) {
+  if (!frame_fin_) return;
+  in_message_ = false;
+  message_size_ = 0;
+  if (!message_binary_ && !valid_utf8(message)) return fail(ev, kCloseBadPayload);
+  ev.kind = FrameEvent::Kind::message;
+  ev.binary = message_binary_;
+}
+
+void FrameReader::finish_control(FrameEvent& ev) {
+  std::string& control = *control_;
   switch (frame_op_) {
     case Opcode::ping:
       ev.kind = FrameEvent::Kind::ping;
-      ev.payload = std::move(control_);
-      break;
+      ev.payload = std::move(control);
+      return;
     case Opcode::pong:
       ev.kind = FrameEvent::Kind::pong;
-      break;
-    case Opcode::close:
-      if (control_.size() == 1) return fail(ev, kCloseProtocolError);
+      return;
+    default:  // close
+      if (control.size() == 1) return fail(ev, kCloseProtocolError);
       ev.code = 0;
       ev.payload.clear();
-      if (control_.size() >= 2) {
-        ev.code = static_cast<uint16_t>((static_cast<uint8_t>(control_[0]) << 8) |
-                                        static_cast<uint8_t>(control_[1]));
+      if (control.size() >= 2) {
+        ev.code = static_cast<uint16_t>((static_cast<uint8_t>(control[0]) << 8) |
+                                        static_cast<uint8_t>(control[1]));
         if (!valid_close_code(ev.code)) return fail(ev, kCloseProtocolError);
-        std::string_view reason(control_.data() + 2, control_.size() - 2);
+        std::string_view reason(control.data() + 2, control.size() - 2);
         if (!valid_utf8(reason)) return fail(ev, kCloseBadPayload);
         ev.payload.assign(reason);
       }
       ev.kind = FrameEvent::Kind::close;
-      break;
-    default:  // data
-      if (!frame_fin_) return;
-      in_message_ = false;
-      message_size_ = 0;
-      if (!message_binary_ && !valid_utf8(message)) return fail(ev, kCloseBadPayload);
-      ev.kind = FrameEvent::Kind::message;
-      ev.binary = message_binary_;
-      return;
   }
-  std::string().swap(control_);
 }
 
 bool valid_utf8(std::string_view s) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,8 @@ class FrameReader {
  private:
   bool parse_header(FrameEvent& ev);
   void finish_frame(std::string& message, FrameEvent& ev);
+  void finish_data(std::string& message, FrameEvent& ev);
+  void finish_control(FrameEvent& ev);
 
   uint64_t max_message_;
   uint64_t message_size_ = 0;  ///< payload bytes of the current message so far
@@ -68,7 +71,8 @@ class FrameReader {
   bool in_frame_ = false;           ///< the header is read; payload follows
   bool in_message_ = false;         ///< a data message's first frame has been read
   bool message_binary_ = false;
-  std::string control_;             ///< payload of a control frame (≤ 125 bytes)
+  /// Payload of a control frame (≤ 125 bytes), allocated while one is read.
+  std::unique_ptr<std::string> control_;
 };
 
 /// True if `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).

@@ -74,6 +74,47 @@ TEST_F(NodeActorTest, LocalChannelsListsAChannelWhileItHasSubscribers) {
   EXPECT_FALSE(local->find("ch"));
 }
 
+// A broker that never confirms a subscription: the node fails the channel's waiting
+// subscribes after its own timeout (connections ask the node with none).
+TEST(NodeActorBrokerTest, ASubscribeTheBrokerNeverConfirmsFailsAfterTheNodesTimeout) {
+  test::DeterministicSystem d;
+  auto asked = std::make_shared<int>(0);
+  auto held = std::make_shared<std::vector<caf::typed_response_promise<bool>>>();
+  auto silent = d.sys().spawn([asked, held](caf::event_based_actor* self) -> caf::behavior {
+    self->set_default_handler(caf::skip);  // the node's other messages stay unread
+    return {[=](bsub_atom, std::vector<std::string>&) -> caf::result<bool> {
+      ++*asked;
+      auto rp = self->make_response_promise<bool>();
+      held->push_back(rp);  // kept, never answered
+      return rp;
+    }};
+  });
+  auto engine = caf::actor_cast<engine_actor>(silent);
+  node_actor node = d.sys().spawn(node_actor_impl, engine,
+                                  NodeIdentity{"uid-1", "node-1", "0.1.0", {}}, NodeTiming{});
+  Probe sub{d.sys()};
+  auto outcome = std::make_shared<std::optional<bool>>();  // true: subscribed, false: failed
+  d.sys().spawn([=](caf::event_based_actor* self) {
+    self->request(node, caf::infinite, ch_sub_atom::value, std::string("ch"),
+                  SubscriberSpec{sub.as<subscriber_actor>(), Protocol::json, false, nullptr})
+        .then([outcome](bool) { *outcome = true; }, [outcome](caf::error&) { *outcome = false; });
+  });
+  d.run();
+  EXPECT_EQ(*asked, 1);
+  EXPECT_FALSE(outcome->has_value());  // waiting for the broker
+  // Fire CAF's timeouts in order (the node's announce timer re-arms itself) until the
+  // broker subscribe's has fired.
+  for (int i = 0; i < 20 && !outcome->has_value() && d.sched().trigger_timeout(); ++i) d.run();
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_FALSE(**outcome);
+  caf::anon_send(node, shutdown_atom::value);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+  held->clear();
+  d.run();
+  d.sched().trigger_timeouts();  // the node's last announce timer
+  d.run();
+}
+
 TEST_F(NodeActorTest, ServerCommandsReachMatchingConnections) {
   Probe conn{sys()};
   caf::anon_send(node_, conn_atom::value,

@@ -2,18 +2,15 @@
 // websocket::stream over the upgraded TCP socket, all of it on the connection's strand. It
 // serves only connections that negotiate permessage-deflate (`websocket.compression` on and
 // offered by the client); every other connection is a LeanSession (lean_session.cpp), which
-// drops Beast's 2.6 KB stream after the handshake. send(), send_deferred(), flush() and close() are called from
-// other threads (connection actors, a channel's fan-out task on another strand); they touch
-// the mutex-guarded outbound state and post to the strand.
+// drops Beast's 2.6 KB stream after the handshake. send(), send_deferred(), flush() and
+// close() are called from other threads (connection actors, a channel's fan-out task on
+// another strand); they touch the lock-guarded outbound state and post to the strand.
 //
-// Memory per idle connection is the point of several choices here:
-// - reads go into a std::string whose inline (SSO) storage takes the first bytes of a
-//   message, so a connection waiting for input holds no read buffer;
-// - the outbound buffers are released when a write leaves nothing pending;
-// - the stream sits on the bare tcp::socket, not on beast::tcp_stream (whose three timers
-//   cost ~500 bytes): one timer of ours serves the handshake and write timeouts and the close
-//   deadline; the native-ping timer exists only for ?cf_ws_frame_ping_pong=true connections;
-// - the handshake details are built once, handed to `accept` and not kept.
+// Memory per idle connection: reads go into a std::string whose inline (SSO) storage takes
+// the first bytes of a message; the outbound buffers are released when a write leaves
+// nothing pending; the stream sits on the bare tcp::socket, not on beast::tcp_stream (whose
+// three timers cost ~500 bytes); the handshake details are built once, handed to `accept`
+// and not kept.
 #include "transport/ws/ws_session.hpp"
 
 #include <boost/beast/core.hpp>

@@ -10,9 +10,15 @@ void ChannelSubscribers::count_in(const SubscriberSpec& s, int delta) {
   if (s.join_leave) join_leave_by_protocol_[p] += delta;
 }
 
+std::vector<SubscriberSpec>::iterator ChannelSubscribers::find(
+    const caf::actor_control_block* actor) {
+  return std::find_if(subscribers_.begin(), subscribers_.end(), [actor](const SubscriberSpec& s) {
+    return caf::actor_cast<caf::actor_control_block*>(s.actor) == actor;
+  });
+}
+
 bool ChannelSubscribers::add(const SubscriberSpec& spec) {
-  auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
-                         [&](const SubscriberSpec& s) { return s.actor == spec.actor; });
+  auto it = find(caf::actor_cast<caf::actor_control_block*>(spec.actor));
   const bool is_new = it == subscribers_.end();
   if (!is_new) {
     count_in(*it, -1);
@@ -24,10 +30,9 @@ bool ChannelSubscribers::add(const SubscriberSpec& spec) {
   return is_new;
 }
 
-bool ChannelSubscribers::remove(const caf::actor_addr& actor) {
-  auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
-                         [&](const SubscriberSpec& s) { return s.actor.address() == actor; });
-  if (it == subscribers_.end()) return false;
+bool ChannelSubscribers::remove(const caf::actor_control_block* actor) {
+  auto it = find(actor);
+  if (it == subscribers_.end() || actor == nullptr) return false;
   count_in(*it, -1);
   *it = std::move(subscribers_.back());
   subscribers_.pop_back();

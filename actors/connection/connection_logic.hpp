@@ -54,6 +54,8 @@ class Logic {
   void disconnect(const DisconnectCode& d) { disconnect(d.code, d.reason); }
   /// The transport went away on its own.
   void on_closed();
+  /// Tells the node this connection is gone (if it was admitted) and stops its monitor.
+  void say_goodbye();
   void reply(const proto::Reply& r);
   void reply_error(uint32_t id, ErrorCode code);
   /// Arms the timer of `kind` to fire after `after`, replacing the one armed before.

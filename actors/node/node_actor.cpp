@@ -227,10 +227,11 @@ node_actor_impl_type::behavior_type node_actor_impl(self_ptr self, engine_actor 
                  caf::actor_cast<node_actor>(self), st.local)));
   self->send(self, announce_atom::value);
   auto& reg = st.registry;
-  // A connection actor that died without `conn_gone` (it threw, or was killed). Also every
-  // connection that quit before its `conn_gone` was handled (the demonitor came too late):
-  // in a storm of disconnects that is most of them, so the scan compares control block
-  // pointers (an actor_addr made per element took a fifth of a connect storm's CPU).
+  // A connection actor that died without `conn_gone` (it threw, or was killed): rare, so a
+  // scan. A connection that says goodbye detaches this monitor itself before it can quit
+  // (say_goodbye), or a mass disconnect would bring one down message and one scan per
+  // connection. The scan compares control block pointers (an actor_addr made per element
+  // took a fifth of a connect storm's CPU).
   self->set_down_handler([=, &reg](caf::down_msg& dm) {
     const auto* gone = caf::actor_cast<caf::actor_control_block*>(dm.source);
     reg.remove_connections_if([gone](const connection_control_actor& c) {

@@ -2,6 +2,7 @@
 // message runs when the test says so and time moves only when the test advances it.
 #include "actors/connection/connection_actor.hpp"
 
+#include <caf/default_attachable.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -559,6 +560,30 @@ TEST_F(ConnectionActorTest, ConnectionThatDiesLeavesNothingBehind) {
   EXPECT_EQ(n.num_clients, 0u);
   EXPECT_EQ(n.num_channels, 0u);
   EXPECT_EQ(n.num_subs, 0u);
+}
+
+// Detaches the node's monitor from a connection actor; returns how many were attached.
+size_t detach_node_monitor(const connection_actor& conn, const node_actor& node) {
+  caf::default_attachable::observe_token token{node.address(), caf::default_attachable::monitor};
+  return caf::actor_cast<caf::abstract_actor*>(conn)->detach(
+      {caf::default_attachable::observe_token::token_type, &token});
+}
+
+TEST_F(ConnectionActorTest, AConnectionThatSaysGoodbyeIsNoLongerMonitoredByTheNode) {
+  // A monitor left attached would send the node a down message for every connection that
+  // says goodbye, and the node looks each one up among all its connections.
+  // The node's own demonitor comes when it handles `conn_gone`: the check runs before that,
+  // with only the connection actor's message handled.
+  Client staying = connected("1");
+  Client leaving = connected("2");
+  caf::anon_send(leaving.actor, disconn_atom::value, uint32_t{4000}, std::string("bye"));
+  ASSERT_TRUE(sched().prioritize(leaving.actor));
+  sched().run_once();
+  EXPECT_EQ(leaving.ws->close_code(), 4000);  // the actor now waits for its transport
+  EXPECT_EQ(detach_node_monitor(leaving.actor, node_), 0u);
+  EXPECT_EQ(detach_node_monitor(staying.actor, node_), 1u);  // what the first check looks for
+  leaving.drop();
+  EXPECT_EQ(counts().num_clients, 1u);
 }
 
 TEST_F(ConnectionActorTest, HandledFramesAreReportedToTheTransport) {

@@ -4,6 +4,7 @@
 # deliveries in offset order) and against LocalChannels changing under them, as the server
 # API's io threads publish while the node actor adds and removes channel actors; and inline
 # API batches whose answers come on another thread, as the Redis engine's do.
+# Also the timer service: threads arming and cancelling timers while another advances them.
 # Exits non-zero on a failure or any data race report.
 #
 # CAF comes from Debian, not instrumented: a message passed through its scheduler is invisible
@@ -23,6 +24,8 @@ supp="$(cd "$BUILD_DIR" && pwd)/tsan.supp"
 printf '%s\n' 'race:libcaf_core.so' >"$supp"
 # halt_on_error: the first report fails the run.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp"
-cmake --build "$BUILD_DIR" -j"$JOBS" --target direct_publish_test
+cmake --build "$BUILD_DIR" -j"$JOBS" --target direct_publish_test timer_test
 "$BUILD_DIR/tests/actors/direct_publish_test" --gtest_repeat=3
 echo "tsan: direct publish race tests passed"
+"$BUILD_DIR/tests/actors/timer_test" --gtest_repeat=3
+echo "tsan: timer service race tests passed"

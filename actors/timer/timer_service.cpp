@@ -1,5 +1,8 @@
 #include "actors/timer/timer_service.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace herald {
 
 TimerService::TimePoint TimerService::now() const {
@@ -7,32 +10,25 @@ TimerService::TimePoint TimerService::now() const {
   return now_ ? *now_ : Clock::now();
 }
 
+size_t TimerService::own_shard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return shard;
+}
+
 TimerService::TimerId TimerService::schedule(TimePoint when, Callback cb) {
-  TimerId id;
-  {
-    std::lock_guard lock(id_mu_);
-    id = next_id_++;
-  }
-  Shard& s = shard_of(id);
+  const size_t shard = own_shard();
+  Shard& s = shards_[shard];
   std::lock_guard lock(s.mu);
-  auto it = s.by_deadline.emplace(when, std::make_pair(id, std::move(cb)));
-  s.by_id.emplace(id, it);
-  return id;
+  return (s.wheel.add(when, std::move(cb)) << kShardBits) | shard;
 }
 
 bool TimerService::cancel(TimerId id) {
   if (id == 0) return false;
   Callback dropped;  // destroyed after the lock is released: it may own actor references
-  Shard& s = shard_of(id);
-  {
-    std::lock_guard lock(s.mu);
-    auto it = s.by_id.find(id);
-    if (it == s.by_id.end()) return false;
-    dropped = std::move(it->second->second.second);
-    s.by_deadline.erase(it->second);
-    s.by_id.erase(it);
-  }
-  return true;
+  Shard& s = shards_[id & (kShards - 1)];
+  std::lock_guard lock(s.mu);
+  return s.wheel.remove(id >> kShardBits, &dropped);
 }
 
 size_t TimerService::advance(TimePoint now) {
@@ -40,33 +36,31 @@ size_t TimerService::advance(TimePoint now) {
     std::lock_guard lock(now_mu_);
     if (!now_ || *now_ < now) now_ = now;
   }
-  size_t fired = 0;
-  std::vector<std::pair<TimerId, Callback>> due;
-  for (Shard& s : shards_) {
+  std::vector<TimerWheel::Due> due;
+  for (size_t shard = 0; shard < kShards; ++shard) {
+    Shard& s = shards_[shard];
+    const size_t first = due.size();
     {
       std::lock_guard lock(s.mu);
-      auto end = s.by_deadline.upper_bound(now);
-      for (auto it = s.by_deadline.begin(); it != end;) {
-        due.emplace_back(it->second.first, std::move(it->second.second));
-        s.by_id.erase(it->second.first);
-        it = s.by_deadline.erase(it);
-      }
+      s.wheel.collect_due(now, due);
     }
-    for (auto& [id, cb] : due) {
-      if (cb) cb(id);
-      ++fired;
-    }
-    due.clear();
+    for (size_t k = first; k < due.size(); ++k) due[k].id = (due[k].id << kShardBits) | shard;
   }
-  return fired;
+  std::stable_sort(due.begin(), due.end(),
+                   [](const TimerWheel::Due& a, const TimerWheel::Due& b) {
+                     return a.deadline < b.deadline;
+                   });
+  for (auto& d : due)
+    if (d.callback) d.callback(d.id);
+  return due.size();
 }
 
 std::optional<TimerService::TimePoint> TimerService::next_deadline() const {
   std::optional<TimePoint> best;
   for (const Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    if (!s.by_deadline.empty() && (!best || s.by_deadline.begin()->first < *best))
-      best = s.by_deadline.begin()->first;
+    auto d = s.wheel.next_deadline();
+    if (d && (!best || *d < *best)) best = d;
   }
   return best;
 }
@@ -75,7 +69,7 @@ size_t TimerService::size() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    n += s.by_id.size();
+    n += s.wheel.size();
   }
   return n;
 }

@@ -43,11 +43,20 @@ channel_actor::behavior_type channel_actor_impl(
         auto& st = self->state;
         if (!st.queue && spec.slot && spec.slot->connection())
           st.queue = spec.slot->connection()->make_task_queue();
-        if (st.subscribers.add(spec)) self->monitor(spec.actor);
+        if (st.subscribers.add(spec))
+          self->monitor(spec.actor);
+        else
+          self->send(node, released_atom::value, st.channel);  // counted twice, held once
         changed();
       },
       [=](unsub_atom, subscriber_actor& actor) {
-        if (self->state.subscribers.remove(actor)) self->demonitor(actor.address());
+        // The node counts a subscriber out only here and in the down handler, whichever
+        // removes it: a closing connection's unsubscribe (through the node) and its down
+        // message (straight here, usually first) both arrive.
+        if (self->state.subscribers.remove(actor)) {
+          self->demonitor(actor.address());
+          self->send(node, released_atom::value, self->state.channel);
+        }
         changed();
       },
       [=](deliver_atom, BrokerEventPtr& event) {

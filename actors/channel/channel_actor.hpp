@@ -6,14 +6,17 @@
 // sends there queue their flushes on that thread, and every connection's pending bytes
 // leave right after the loop, without a thread switch per connection.
 //
-//   sub(SubscriberSpec)        -> (): add or update a local subscriber
-//   unsub(subscriber_actor)    -> ()
+//   sub(SubscriberSpec)        -> (): add or update a local subscriber (the node counted it;
+//                                    an update is `released` at once)
+//   unsub(subscriber_actor)    -> (): remove it; `released` to the node if it was there
 //   deliver(BrokerEventPtr)    -> (): publication, join or leave for this channel
 //   interrupt()                -> (): the broker may have lost publications: tell everyone
 //   shutdown()                 -> (): the node saw the last subscriber leave; quit
 //
-// It monitors its subscribers: one that dies without unsubscribing is dropped and the node
-// told (`released`), so its count of the channel's subscribers stays true.
+// It monitors its subscribers: one that dies without unsubscribing is dropped too. The node
+// counts the channel's subscribers up when it forwards `sub` and down only on `released`,
+// sent once per subscriber this actor actually removes: a closing connection's unsubscribe
+// and its down message both arrive, in either order, and must count it out once.
 #pragma once
 
 #include <atomic>
@@ -30,7 +33,7 @@ using channel_actor =
                      caf::reacts_to<deliver_atom, BrokerEventPtr>, caf::reacts_to<interrupt_atom>,
                      caf::reacts_to<shutdown_atom>>;
 
-/// Who hears that a subscriber died without unsubscribing (the node).
+/// Who hears that a subscriber was removed (the node).
 using subscriber_release_actor = caf::typed_actor<caf::reacts_to<released_atom, std::string>>;
 
 struct ChannelActorState {

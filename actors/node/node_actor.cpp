@@ -242,11 +242,11 @@ node_actor_impl_type::behavior_type node_actor_impl(self_ptr self, engine_actor 
       [=](ch_sub_atom, std::string& channel, SubscriberSpec& spec) {
         return subscribe_local(self, channel, spec);
       },
+      // Counted out when the channel actor answers `released` (it may have dropped the
+      // subscriber already, on its down message).
       [=, &reg](ch_unsub_atom, std::string& channel, subscriber_actor& subscriber) {
-        if (auto* ch = reg.find_channel(channel)) {
+        if (auto* ch = reg.find_channel(channel))
           self->send(ch->actor, unsub_atom::value, subscriber);
-          release(self, channel);
-        }
       },
       [=](released_atom, std::string& channel) { release(self, channel); },
       [=, &reg](conn_atom, ConnectionEntry& c) {

@@ -12,7 +12,7 @@
 //       Local subscribe; answered once the broker delivers the channel to this node (a
 //       history read after the answer misses nothing).
 //   ch_unsub(channel, subscriber_actor)  -> ()
-//   released(channel)                    -> (): a channel actor dropped a subscriber that died
+//   released(channel)                    -> (): a channel actor removed a subscriber
 //   conn(ConnectionEntry)                -> bool: registered, or refused by a limit
 //   conn_gone(client_id)                 -> (): a connection is gone
 //

@@ -78,7 +78,7 @@ TEST_F(ChannelActorTest, OnlyEncodesProtocolsInUseAndJoinGoesToJoinLeaveSubscrib
   EXPECT_TRUE(pushes(plain).empty());
 }
 
-TEST_F(ChannelActorTest, UnsubscribedActorGetsNothing) {
+TEST_F(ChannelActorTest, UnsubscribedActorGetsNothingAndTheNodeCountsItOut) {
   Probe a{sys()}, b{sys()};
   caf::anon_send(ch_, sub_atom::value, spec(a, Protocol::json));
   caf::anon_send(ch_, sub_atom::value, spec(b, Protocol::json));
@@ -86,7 +86,41 @@ TEST_F(ChannelActorTest, UnsubscribedActorGetsNothing) {
   caf::anon_send(ch_, deliver_atom::value, publication("1", 1));
   EXPECT_EQ(pushes(b).size(), 1u);
   EXPECT_TRUE(pushes(a).empty());
-  EXPECT_TRUE(node_.take().empty());  // an unsubscribe is not a death
+  auto released = node_.take_all<released_atom>();
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_EQ(released[0].get_as<std::string>(1), "news");
+}
+
+// A closing connection unsubscribes (through the node) and quits: the channel hears both,
+// in either order, and the node must count the subscriber out once.
+TEST_F(ChannelActorTest, AnUnsubscribeAndADeathOfOneSubscriberReleaseItOnce) {
+  Probe a{sys()}, b{sys()}, keep{sys()};
+  caf::anon_send(ch_, sub_atom::value, spec(a, Protocol::json));
+  caf::anon_send(ch_, sub_atom::value, spec(b, Protocol::json));
+  caf::anon_send(ch_, sub_atom::value, spec(keep, Protocol::json));
+  run();
+  caf::anon_send_exit(a.as(), caf::exit_reason::kill);  // the down message first
+  run();
+  caf::anon_send(ch_, unsub_atom::value, a.as<subscriber_actor>());
+  caf::anon_send(ch_, unsub_atom::value, b.as<subscriber_actor>());  // the unsubscribe first
+  run();
+  caf::anon_send_exit(b.as(), caf::exit_reason::kill);
+  run();
+  EXPECT_EQ(node_.take_all<released_atom>().size(), 2u);
+  caf::anon_send(ch_, deliver_atom::value, publication("1", 1));
+  EXPECT_EQ(pushes(keep).size(), 1u);
+}
+
+TEST_F(ChannelActorTest, ASubscriberUpdatedInPlaceIsReleasedOnceOfItsTwoCounts) {
+  // The node counted each `sub`; the set holds the subscriber once.
+  Probe a{sys()};
+  caf::anon_send(ch_, sub_atom::value, spec(a, Protocol::json));
+  caf::anon_send(ch_, sub_atom::value, spec(a, Protocol::protobuf));
+  run();
+  EXPECT_EQ(node_.take_all<released_atom>().size(), 1u);
+  caf::anon_send(ch_, unsub_atom::value, a.as<subscriber_actor>());
+  run();
+  EXPECT_EQ(node_.take_all<released_atom>().size(), 1u);
 }
 
 TEST_F(ChannelActorTest, SubscriberThatDiesIsDroppedAndTheNodeTold) {

@@ -562,6 +562,26 @@ TEST_F(ConnectionActorTest, ConnectionThatDiesLeavesNothingBehind) {
   EXPECT_EQ(n.num_subs, 0u);
 }
 
+TEST_F(ConnectionActorTest, ASubscriberClosingLeavesTheChannelToTheOthers) {
+  // The closing connection unsubscribes through the node and quits; the channel actor hears
+  // of its end twice (the unsubscribe and the monitor's down message), and the node must
+  // count one subscriber out, not two.
+  Client staying = connected("1");
+  Client leaving = connected("2");
+  Client third = connected("3");
+  for (Client* c : {&staying, &leaving, &third}) {
+    c->send(R"({"id":2,"subscribe":{"channel":"open:shared"}})");
+    c->next();
+  }
+  EXPECT_EQ(counts().num_subs, 3u);
+  leaving.drop();
+  EXPECT_EQ(counts().num_subs, 2u);
+  EXPECT_EQ(counts().num_channels, 1u);
+  publish("open:shared", R"({"n":1})");
+  EXPECT_EQ(staying.next()["push"]["pub"]["data"]["n"], 1);
+  EXPECT_EQ(third.next()["push"]["pub"]["data"]["n"], 1);
+}
+
 // Detaches the node's monitor from a connection actor; returns how many were attached.
 size_t detach_node_monitor(const connection_actor& conn, const node_actor& node) {
   caf::default_attachable::observe_token token{node.address(), caf::default_attachable::monitor};

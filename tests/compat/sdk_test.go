@@ -3,6 +3,7 @@
 package compat
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -59,6 +60,55 @@ func TestSDKClientPublish(t *testing.T) {
 			t.Fatalf("publish without subscription: %v, want error 103", err)
 		}
 	})
+}
+
+// Subscribers leaving one by one leave the channel to the others: each one closing is
+// counted out once (an unsubscribe and the end of its connection both reach the channel).
+func TestSDKSubscribersLeavingKeepTheChannelForTheRest(t *testing.T) {
+	forEachProtocol(t, func(t *testing.T, m sdkMode) {
+		s := server(t, "main")
+		ch := unique("chat:leaving-")
+		var clients []*sdkClient
+		var subs []*sdkSub
+		for i := 0; i < 4; i++ {
+			c := tokenClient(t, s, m, unique("u"))
+			clients = append(clients, c)
+			subs = append(subs, c.subscribe(t, ch, centrifuge.SubscriptionConfig{}))
+		}
+		for left := 1; left <= 3; left++ {
+			clients[left-1].Close()
+			waitChannelClients(t, s, ch, 4-left)
+			data := fmt.Sprintf(`{"after":%d}`, left)
+			publish(t, s, ch, map[string]int{"after": left})
+			for _, sub := range subs[left:] {
+				sub.nextPub(t, data)
+			}
+		}
+	})
+}
+
+// waitChannelClients polls the server API's `channels` until ch has n subscribers.
+func waitChannelClients(t *testing.T, s *Server, ch string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	got := -1
+	for time.Now().Before(deadline) {
+		var out struct {
+			Channels map[string]struct {
+				NumClients int `json:"num_clients"`
+			} `json:"channels"`
+		}
+		res := api(t, s, "channels", map[string]any{"pattern": ch})
+		if err := json.Unmarshal(res, &out); err != nil {
+			t.Fatalf("channels result %s: %v", res, err)
+		}
+		got = out.Channels[ch].NumClients
+		if got == n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("channel %s has %d subscribers, want %d", ch, got, n)
 }
 
 func TestSDKPresenceAndStats(t *testing.T) {

@@ -54,7 +54,7 @@ HPID=
 "$INTERPRET" <"$WORK/raw" | gzip >"$WORK/trace.gz"
 echo "heap at the peak, by call path (divide by $CLIENTS for bytes per connection):"
 heaptrack_print -f "$WORK/trace.gz" --print-peaks 1 --print-leaks 0 --print-allocators 0 \
-  --print-temporary 0 --print-histogram 0 -n 40 -s 0 -m 0 2>/dev/null |
+  --print-temporary 0 -n 40 -s 0 -m 0 2>/dev/null |
   grep -E "peak memory consumed|herald::[A-Za-z_:]+\(|at \.\./\.\./[a-z]|caf::" |
   awk '/peak memory/ { if (p) print p; p = $0; n = 0; next } { if (n < 3) { p = p " | " $0; n++ } }
        END { print p }' |
